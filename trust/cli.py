@@ -1,0 +1,39 @@
+"""Flask commands for whoever runs the server; none of them shows a couple's content."""
+import click
+from flask import current_app, url_for
+
+from . import db as database
+from .db import get_db, utcnow
+
+
+def register_cli(app):
+    @app.cli.command("migrate")
+    def migrate():
+        """Apply database migrations up to the newest."""
+        database.upgrade(current_app.config["DATABASE_URL"])
+        click.echo("Database is up to date.")
+
+    @app.cli.command("invite")
+    @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
+                  help="Address the invited person opens, as they reach this server.")
+    def invite(base_url):
+        """Print a single-use invite link for a new couple on this instance (valid 72 hours)."""
+        from .pairing import create_invite
+
+        database.upgrade(current_app.config["DATABASE_URL"])
+        with current_app.test_request_context(base_url=base_url):
+            token = create_invite(
+                get_db(), couple_id=None, created_by=None, now=utcnow(),
+                lifetime=current_app.config["INVITE_LIFETIME"],
+            )
+            link = url_for("pairing.join", token=token, _external=True)
+        click.echo(link)
+
+
+def main():
+    """`kotsukotsu` console script: the same as `flask --app app`."""
+    from flask.cli import FlaskGroup
+
+    from . import create_app
+
+    FlaskGroup(create_app=create_app)()

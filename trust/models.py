@@ -1,0 +1,220 @@
+"""Tables. Every row a couple owns carries `couple_id` and is loaded through trust.scoping."""
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlmodel import Field, SQLModel
+
+from .db import UTCDateTime
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("rebuilding", "hurt")
+CHECKIN_KINDS = ("report", "contact", "consult")
+CONSULT_ANSWERS = ("yes", "no", "talk")
+REACTIONS = ("relieved", "thanks")
+COMFORT_TAGS = (
+    "late_reply",
+    "anniversary",
+    "saw_something",
+    "memory",
+    "alone",
+    "argument",
+    "good_talk",
+    "reassured",
+)
+TOGETHER_KINDS = ("together", "video_call")
+
+
+def utc_column(nullable=True, index=False):
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Couple(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    started_on: date
+    timezone: str = Field(max_length=64)
+    created_at: datetime = utc_column(nullable=False)
+
+
+class User(UserMixin, SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True)
+    display_name: str = Field(max_length=60)
+    password_hash: str = Field(max_length=255)
+    # Carried in the session cookie instead of the id; rotating it signs out every device.
+    alternative_id: str = Field(max_length=64, unique=True)
+    couple_id: Optional[int] = Field(default=None, foreign_key="couple.id", index=True)
+    role: str = Field(max_length=12)
+    language: str = Field(default="", max_length=5)
+    timezone: str = Field(max_length=64)
+    created_at: datetime = utc_column(nullable=False)
+    password_changed_at: datetime = utc_column(nullable=False)
+
+    def get_id(self):
+        return self.alternative_id
+
+
+class Invite(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    # Only a hash is kept, so the database alone cannot be used to join a couple.
+    token_hash: str = Field(max_length=64, unique=True)
+    couple_id: Optional[int] = Field(default=None, foreign_key="couple.id", index=True)
+    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: datetime = utc_column(nullable=False)
+    expires_at: datetime = utc_column(nullable=False)
+    used_at: Optional[datetime] = utc_column()
+
+
+class LoginSession(SQLModel, table=True):
+    """One signed-in device; the session cookie names it, so revoking the row signs it out."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    user_agent: str = Field(default="", max_length=200)
+    created_at: datetime = utc_column(nullable=False)
+    last_seen_at: datetime = utc_column(nullable=False)
+    revoked_at: Optional[datetime] = utc_column()
+
+
+class LoginAttempt(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, index=True)
+    address: str = Field(max_length=64, index=True)
+    succeeded: bool = False
+    created_at: datetime = utc_column(nullable=False, index=True)
+
+
+class Condition(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    proposed_by: int = Field(foreign_key="user.id")
+    text: str = Field(max_length=500)
+    # "HH:MM" in the couple's zone for a "daily by" condition; None when it has no cadence.
+    due_time: Optional[str] = Field(default=None, max_length=5)
+    review_on: date
+    # proposed -> active -> retired; proposed -> withdrawn
+    status: str = Field(default="proposed", max_length=12)
+    talk_requested: bool = False
+    created_at: datetime = utc_column(nullable=False)
+    accepted_at: Optional[datetime] = utc_column()
+    ended_at: Optional[datetime] = utc_column()
+
+
+class ConditionEvent(SQLModel, table=True):
+    """Append-only history of a condition: proposals, decisions, slips and concerns."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    condition_id: int = Field(foreign_key="condition.id", index=True)
+    actor_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=24)
+    note: str = Field(default="", max_length=1000)
+    new_text: Optional[str] = Field(default=None, max_length=500)
+    new_due_time: Optional[str] = Field(default=None, max_length=5)
+    new_review_on: Optional[date] = None
+    # For revision and retirement proposals: pending, accepted, declined or withdrawn.
+    state: Optional[str] = Field(default=None, max_length=12)
+    created_at: datetime = utc_column(nullable=False)
+    decided_at: Optional[datetime] = utc_column()
+
+
+class CheckIn(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=12)
+    body: str = Field(max_length=2000)
+    condition_id: Optional[int] = Field(default=None, foreign_key="condition.id", index=True)
+    corrects_id: Optional[int] = Field(default=None, foreign_key="checkin.id")
+    expected_end_at: Optional[datetime] = utc_column()
+    ended_at: Optional[datetime] = utc_column()
+    answer: Optional[str] = Field(default=None, max_length=8)
+    answer_note: str = Field(default="", max_length=1000)
+    answered_at: Optional[datetime] = utc_column()
+    reply_body: str = Field(default="", max_length=1000)
+    replied_at: Optional[datetime] = utc_column()
+    created_at: datetime = utc_column(nullable=False, index=True)
+    edited_at: Optional[datetime] = utc_column()
+
+
+class Photo(SQLModel, table=True):
+    # A random name: photo URLs cannot be guessed or enumerated.
+    id: str = Field(primary_key=True, max_length=32)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    checkin_id: int = Field(foreign_key="checkin.id", index=True)
+    width: int
+    height: int
+    size: int
+    created_at: datetime = utc_column(nullable=False)
+
+
+class Reaction(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("checkin_id", "user_id", "kind"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    checkin_id: int = Field(foreign_key="checkin.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=12)
+    created_at: datetime = utc_column(nullable=False)
+
+
+class ComfortEntry(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    level: int
+    tags: str = Field(default="", max_length=300)
+    note: str = Field(default="", max_length=2000)
+    note_shared: bool = False
+    # A private entry is never shown to the partner, not even its level.
+    private: bool = False
+    created_at: datetime = utc_column(nullable=False, index=True)
+
+
+class ReassuranceRequest(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    requested_by: int = Field(foreign_key="user.id")
+    created_at: datetime = utc_column(nullable=False)
+    answered_at: Optional[datetime] = utc_column()
+
+
+class SpacePeriod(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    requested_by: int = Field(foreign_key="user.id")
+    starts_at: datetime = utc_column(nullable=False)
+    ends_at: datetime = utc_column(nullable=False)
+    ended_early_at: Optional[datetime] = utc_column()
+
+
+class TogetherEntry(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    logged_by: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=12)
+    happened_on: date
+    minutes: int
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = utc_column(nullable=False)
+
+
+class Notice(SQLModel, table=True):
+    """An in-app notification for one user; its text is generic and comes from the kind."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=24)
+    url: str = Field(default="/", max_length=200)
+    created_at: datetime = utc_column(nullable=False)
+    read_at: Optional[datetime] = utc_column()

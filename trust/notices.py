@@ -1,0 +1,71 @@
+"""In-app notices: generic messages for one partner, read from the notices page."""
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlmodel import func, select
+
+from .accounts import paired_required
+from .db import get_db, utcnow
+from .models import Notice
+from .scoping import scoped
+
+bp = Blueprint("notices", __name__)
+
+# Lock-screen-safe wording: never a place, a rating or a note.
+NOTICE_TEXT = {
+    "partner_joined": _l("Your partner has joined."),
+    "checkin": _l("New check-in."),
+    "consult": _l("A question is waiting for your answer."),
+    "consult_answered": _l("Your question has an answer."),
+    "consult_reply": _l("A reply to your answer."),
+    "reaction": _l("Your partner responded to a check-in."),
+    "condition_proposed": _l("A condition was proposed."),
+    "condition_changed": _l("A condition changed."),
+    "condition_change_proposed": _l("A change to a condition was proposed."),
+    "slip": _l("An honest note about a condition."),
+    "concern": _l("A concern about a condition."),
+    "reassurance": _l("Your partner needs reassurance now."),
+    "reassurance_answered": _l("Your partner is here."),
+    "space": _l("Your partner asked for some space."),
+    "space_ended": _l("The pause for space has ended."),
+    "together": _l("Time together was logged."),
+}
+
+
+def notify(db, *, couple_id: int, user_id: int, kind: str, url: str, now):
+    """Leave a notice for `user_id`; the caller commits with the change it belongs to."""
+    db.add(Notice(couple_id=couple_id, user_id=user_id, kind=kind, url=url, created_at=now))
+
+
+def unread_count(db, user) -> int:
+    return db.exec(
+        select(func.count())
+        .select_from(Notice)
+        .where(Notice.couple_id == user.couple_id, Notice.user_id == user.id, Notice.read_at.is_(None))
+    ).one()
+
+
+@bp.get("/notices")
+@paired_required
+def index():
+    db = get_db()
+    rows = db.exec(
+        scoped(Notice, current_user.couple_id)
+        .where(Notice.user_id == current_user.id)
+        .order_by(Notice.created_at.desc(), Notice.id.desc())
+        .limit(100)
+    ).all()
+    return render_template("notices/index.html", notices=rows, text=NOTICE_TEXT)
+
+
+@bp.post("/notices/read")
+@paired_required
+def mark_read():
+    db = get_db()
+    now = utcnow()
+    for notice in db.exec(
+        scoped(Notice, current_user.couple_id).where(Notice.user_id == current_user.id, Notice.read_at.is_(None))
+    ):
+        notice.read_at = now
+    db.commit()
+    return redirect(url_for("notices.index"))

@@ -1,0 +1,126 @@
+"""Settings: profile, language, time zone, the couple's start date and zone, password."""
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from . import accounts
+from .db import get_db, utcnow
+from .i18n import is_zone, zone_names
+from .models import Couple
+
+
+def validate_zone(form, field):
+    field.data = (field.data or "").strip()
+    if not is_zone(field.data):
+        raise ValidationError(_l("Choose a time zone such as Asia/Tokyo or Europe/London."))
+
+
+bp = Blueprint("settings", __name__)
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Name your partner sees"), validators=[DataRequired(), Length(max=60)],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    language = SelectField(
+        _l("Language"), choices=[("", _l("Same as my browser")), ("ja", "日本語"), ("en", "English")]
+    )
+    timezone = StringField(_l("My time zone"), validators=[DataRequired(), Length(max=64), validate_zone])
+
+
+class CoupleForm(FlaskForm):
+    started_on = DateField(_l("We started rebuilding on"), validators=[InputRequired(message=_l("Please give a date."))])
+    timezone = StringField(
+        _l("Time zone for daily conditions"),
+        description=_l("Deadlines such as \"daily by 22:00\" follow this zone."),
+        validators=[DataRequired(), Length(max=64), validate_zone],
+    )
+
+    def validate_started_on(self, field):
+        if field.data > date.today() + timedelta(days=1):
+            raise ValidationError(_l("This date is in the future."))
+        if field.data.year < 1970:
+            raise ValidationError(_l("Please give a date after 1970."))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired()])
+
+    def validate_current(self, field):
+        if not accounts.check_password(current_user, field.data):
+            raise ValidationError(_l("This is not your current password."))
+
+    def validate_new(self, field):
+        problem = accounts.password_problem(field.data, current_user.username)
+        if problem:
+            raise ValidationError(problem)
+
+
+def render(status=200, **forms):
+    couple = get_db().get(Couple, current_user.couple_id) if current_user.couple_id else None
+    forms.setdefault("profile", ProfileForm(formdata=None, obj=current_user))
+    if couple is not None:
+        forms.setdefault("couple_form", CoupleForm(formdata=None, obj=couple))
+    forms.setdefault("password", PasswordForm(formdata=None))
+    return render_template("settings/index.html", couple=couple, zones=sorted(zone_names()), **forms), status
+
+
+@bp.get("/settings")
+@login_required
+def index():
+    return render()
+
+
+@bp.post("/settings/profile")
+@login_required
+def profile():
+    form = ProfileForm()
+    if not form.validate():
+        return render(400, profile=form)
+    current_user.display_name = form.display_name.data
+    current_user.language = form.language.data if form.language.data in ("ja", "en") else ""
+    current_user.timezone = form.timezone.data
+    get_db().commit()
+    flash(_("Saved."))
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/settings/couple")
+@accounts.paired_required
+def couple():
+    form = CoupleForm()
+    if not form.validate():
+        return render(400, couple_form=form)
+    row = get_db().get(Couple, current_user.couple_id)
+    row.started_on = form.started_on.data
+    row.timezone = form.timezone.data
+    get_db().commit()
+    flash(_("Saved."))
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/settings/password")
+@login_required
+def password():
+    """Change the password; every other device is signed out."""
+    form = PasswordForm()
+    if not form.validate():
+        return render(400, password=form)
+    db = get_db()
+    now = utcnow()
+    current_user.password_hash = accounts.hash_password(form.new.data)
+    current_user.password_changed_at = now
+    user = current_user._get_current_object()
+    accounts.revoke_all_sessions(db, user, now)
+    db.commit()
+    accounts.start_session(user, now)
+    flash(_("Your password is changed. Other devices have been signed out."))
+    return redirect(url_for("settings.index"))
