@@ -95,3 +95,9 @@ def charlie(app, people):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def sign_in(app, people):
+    """Sign a persona in now; for tests that travel in time and must log in inside the trip."""
+    return lambda name: Persona(app, people[name])

@@ -221,6 +221,13 @@ def role_required(role):
     return decorate
 
 
+def require_role(role):
+    """403 unless the signed-in user is the partner in `role`; call after loading the object,
+    so a stranger's request ends in 404 before it can learn anything from a 403."""
+    if current_user.role != role:
+        abort(403)
+
+
 def partner_of(user: User) -> User | None:
     if user.couple_id is None:
         return None

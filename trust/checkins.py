@@ -12,7 +12,7 @@ from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, Str
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from . import photos
-from .accounts import paired_required, partner_of, role_required
+from .accounts import paired_required, partner_of, require_role, role_required
 from .db import get_db, utcnow
 from .models import CHECKIN_KINDS, CONSULT_ANSWERS, REACTIONS, CheckIn, Condition, Photo, Reaction
 from .notices import notify
@@ -204,7 +204,8 @@ def new():
         if correcting.author_id != current_user.id:
             abort(403)
         form.corrects.data = str(correcting.id)
-        form.kind.data = correcting.kind
+        # A correction keeps the kind of what it corrects, whatever the request says.
+        form.kind.data, form.kind.raw_data = correcting.kind, [correcting.kind]
     if not form.is_submitted():
         kind = request.args.get("kind")
         form.kind.data = correcting.kind if correcting else (kind if kind in CHECKIN_KINDS else "report")
@@ -287,6 +288,7 @@ def show(checkin_id):
 
 def own_checkin_in_grace(checkin_id):
     checkin = get_owned(CheckIn, checkin_id, current_user.couple_id)
+    require_role("rebuilding")
     if checkin.author_id != current_user.id:
         abort(403)
     if not within_grace(checkin, utcnow(), current_app.config["CHECKIN_GRACE"]):
@@ -296,7 +298,7 @@ def own_checkin_in_grace(checkin_id):
 
 
 @bp.post("/checkins/<int:checkin_id>/edit")
-@role_required("rebuilding")
+@paired_required
 def edit(checkin_id):
     db = get_db()
     checkin, allowed = own_checkin_in_grace(checkin_id)
@@ -324,7 +326,7 @@ def redirect_status(checkin, status):
 
 
 @bp.post("/checkins/<int:checkin_id>/delete")
-@role_required("rebuilding")
+@paired_required
 def delete(checkin_id):
     db = get_db()
     checkin, allowed = own_checkin_in_grace(checkin_id)
@@ -350,11 +352,12 @@ def delete(checkin_id):
 
 
 @bp.post("/checkins/<int:checkin_id>/end")
-@role_required("rebuilding")
+@paired_required
 def end_contact(checkin_id):
     """ "Home now": close an open contact."""
     db = get_db()
     checkin = get_owned(CheckIn, checkin_id, current_user.couple_id)
+    require_role("rebuilding")
     if checkin.kind != "contact" or checkin.ended_at is not None:
         flash(_("This contact is already closed."), "error")
         return redirect_conflict(checkin)
@@ -397,11 +400,12 @@ def answer(checkin_id):
 
 
 @bp.post("/checkins/<int:checkin_id>/reply")
-@role_required("rebuilding")
+@paired_required
 def reply(checkin_id):
     """The rebuilding partner's reply to a "no": thanks, acceptance, an open future."""
     db = get_db()
     checkin = get_owned(CheckIn, checkin_id, current_user.couple_id)
+    require_role("rebuilding")
     if checkin.kind != "consult" or checkin.answer != "no" or checkin.author_id != current_user.id:
         flash(_("A reply can follow only an answer of no to your own question."), "error")
         return redirect_status(checkin, 403)
@@ -425,11 +429,12 @@ def reply(checkin_id):
 
 
 @bp.post("/checkins/<int:checkin_id>/react")
-@role_required("hurt")
+@paired_required
 def react(checkin_id):
     """Toggle a reaction (reassured / thanks) on a check-in."""
     db = get_db()
     checkin = get_owned(CheckIn, checkin_id, current_user.couple_id)
+    require_role("hurt")
     kind = request.form.get("kind", "")
     if kind not in REACTIONS:
         flash(_("Choose a reaction from the buttons."), "error")

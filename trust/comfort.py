@@ -10,7 +10,7 @@ from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .accounts import paired_required, partner_of, role_required
+from .accounts import paired_required, partner_of, require_role, role_required
 from .db import get_db, utcnow
 from .models import COMFORT_TAGS, ComfortEntry, ReassuranceRequest, SpacePeriod
 from .notices import notify
@@ -167,11 +167,12 @@ def request_reassurance():
 
 
 @bp.post("/reassurance/<int:request_id>/answer")
-@role_required("rebuilding")
+@paired_required
 def answer_reassurance(request_id):
     """ "I'm here": the rebuilding partner has seen the request and is reaching out."""
     db = get_db()
     row = get_owned(ReassuranceRequest, request_id, current_user.couple_id)
+    require_role("rebuilding")
     if row.answered_at is None:
         now = utcnow()
         for pending in db.exec(scoped(ReassuranceRequest, current_user.couple_id).where(ReassuranceRequest.answered_at.is_(None))):

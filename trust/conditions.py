@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from .accounts import paired_required, partner_of, role_required
+from .accounts import paired_required, partner_of, require_role, role_required
 from .db import get_db, utcnow
 from .models import CheckIn, Condition, ConditionEvent, Couple
 from .notices import notify
@@ -164,6 +164,8 @@ class ConditionForm(FlaskForm):
             raise ValidationError(_l("Give the time as HH:MM, for example 22:00."))
 
     def validate_review_on(self, field):
+        if field.data is None:
+            return  # the date did not parse; that message is already there
         if field.data <= date.today() - timedelta(days=1):
             raise ValidationError(_l("The review date should be in the future."))
         if field.data > date.today() + timedelta(days=366 * 2):
@@ -311,10 +313,11 @@ def refuse(condition, message, status=409):
 
 
 @bp.post("/conditions/<int:condition_id>/accept")
-@role_required("rebuilding")
+@paired_required
 def accept(condition_id):
     db = get_db()
     condition = get_owned(Condition, condition_id, current_user.couple_id)
+    require_role("rebuilding")
     if condition.status != "proposed":
         return refuse(condition, _("This condition is not waiting for an answer."))
     now = utcnow()
@@ -329,11 +332,12 @@ def accept(condition_id):
 
 
 @bp.post("/conditions/<int:condition_id>/talk")
-@role_required("rebuilding")
+@paired_required
 def talk(condition_id):
     """Ask to talk about a proposed condition before accepting it."""
     db = get_db()
     condition = get_owned(Condition, condition_id, current_user.couple_id)
+    require_role("rebuilding")
     if condition.status != "proposed":
         return refuse(condition, _("This condition is not waiting for an answer."))
     form = NoteForm()
@@ -347,10 +351,11 @@ def talk(condition_id):
 
 
 @bp.post("/conditions/<int:condition_id>/withdraw")
-@role_required("hurt")
+@paired_required
 def withdraw(condition_id):
     db = get_db()
     condition = get_owned(Condition, condition_id, current_user.couple_id)
+    require_role("hurt")
     if condition.status != "proposed":
         return refuse(condition, _("Only a proposal that is not yet accepted can be withdrawn."))
     now = utcnow()
@@ -363,15 +368,16 @@ def withdraw(condition_id):
 
 
 @bp.post("/conditions/<int:condition_id>/proposal")
-@role_required("hurt")
+@paired_required
 def edit_proposal(condition_id):
     """Change a proposal that is still waiting (after talking about it, say)."""
     db = get_db()
     condition = get_owned(Condition, condition_id, current_user.couple_id)
+    require_role("hurt")
     if condition.status != "proposed":
         return refuse(condition, _("Only a proposal that is not yet accepted can be changed this way."))
     form = ChangeForm()
-    form.kind.data = "revision"
+    form.kind.data, form.kind.raw_data = "revision", ["revision"]
     if not form.validate():
         return render_show(condition, 400, form)
     now = utcnow()
@@ -439,21 +445,22 @@ def decide_change(condition_id, event_id):
 
 
 @bp.post("/conditions/<int:condition_id>/slip")
-@role_required("rebuilding")
+@paired_required
 def slip(condition_id):
     """An honest self-report that a condition was not kept."""
-    return add_note(condition_id, "slip", _("Thank you for being honest."))
+    return add_note(condition_id, "slip", "rebuilding", _("Thank you for being honest."))
 
 
 @bp.post("/conditions/<int:condition_id>/concern")
-@role_required("hurt")
+@paired_required
 def concern(condition_id):
-    return add_note(condition_id, "concern", _("Your concern is noted and your partner can see it."))
+    return add_note(condition_id, "concern", "hurt", _("Your concern is noted and your partner can see it."))
 
 
-def add_note(condition_id, kind, thanks):
+def add_note(condition_id, kind, role, thanks):
     db = get_db()
     condition = get_owned(Condition, condition_id, current_user.couple_id)
+    require_role(role)
     if condition.status != "active":
         return refuse(condition, _("Notes can be added only to an active condition."))
     form = NoteForm()

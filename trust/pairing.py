@@ -91,6 +91,16 @@ def guess_timezone() -> str:
     return "Asia/Tokyo" if request.accept_languages.best_match(LANGUAGES) == "ja" else "UTC"
 
 
+def check_start_date(day):
+    """The couple's start date: a real day, not in the future (a day of slack for time zones)."""
+    if day is None:
+        return  # the date did not parse; that message is already there
+    if day > date.today() + timedelta(days=1):
+        raise ValidationError(_l("This date is in the future."))
+    if day.year < 1970:
+        raise ValidationError(_l("Please give a date after 1970."))
+
+
 class JoinForm(FlaskForm):
     """What every new account gives: who they are, how to sign in, language and time zone."""
 
@@ -152,10 +162,7 @@ class FounderForm(JoinForm):
     )
 
     def validate_started_on(self, field):
-        if field.data > date.today() + timedelta(days=1):
-            raise ValidationError(_l("This date is in the future."))
-        if field.data.year < 1970:
-            raise ValidationError(_l("Please give a date after 1970."))
+        check_start_date(field.data)
 
 
 def prefill(form):

@@ -1,6 +1,4 @@
 """Settings: profile, language, time zone, the couple's start date and zone, password."""
-from datetime import date, timedelta
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +11,7 @@ from . import accounts
 from .db import get_db, utcnow
 from .i18n import is_zone, zone_names
 from .models import Couple
+from .pairing import check_start_date
 
 
 def validate_zone(form, field):
@@ -44,10 +43,7 @@ class CoupleForm(FlaskForm):
     )
 
     def validate_started_on(self, field):
-        if field.data > date.today() + timedelta(days=1):
-            raise ValidationError(_l("This date is in the future."))
-        if field.data.year < 1970:
-            raise ValidationError(_l("Please give a date after 1970."))
+        check_start_date(field.data)
 
 
 class PasswordForm(FlaskForm):

@@ -38,6 +38,8 @@ class TogetherForm(FlaskForm):
     note = TextAreaField(_l("Note (optional, your partner sees it)"), validators=[Length(max=500)], filters=[lambda v: v.strip() if v else v])
 
     def validate_happened_on(self, field):
+        if field.data is None:
+            return  # the date did not parse; that message is already there
         today = utcnow().astimezone(ZoneInfo(current_user.timezone)).date()
         if field.data > today + timedelta(days=1):
             raise ValidationError(_l("This date is in the future."))

@@ -1,0 +1,99 @@
+"""Access: every route, generated from the URL map, against a stranger, the partner and nobody."""
+import io
+from datetime import date, timedelta
+import re
+
+import pytest
+from PIL import Image
+from sqlmodel import select
+
+from trust.models import CheckIn, Condition, ConditionEvent, Photo, ReassuranceRequest
+
+PUBLIC = {"static", "healthz", "accounts.login", "pairing.register", "pairing.join", "safety.index", "dashboard.index"}
+MARKERS = ("SECRET-CHECKIN", "SECRET-CONDITION", "SECRET-TOGETHER", "SECRET-SHARED-COMFORT")
+PRIVATE_MARKER = "PRIVATE-COMFORT-NOTE"
+
+
+@pytest.fixture
+def world(ren, hana, db):
+    """Couple one with one of everything, built through the views."""
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(image, "JPEG")
+    ren.post("/checkins/new", data={"kind": "consult", "body": "SECRET-CHECKIN", "photos": [(io.BytesIO(image.getvalue()), "p.jpg")]},
+             content_type="multipart/form-data")
+    hana.post("/conditions/new", data={"text": "SECRET-CONDITION", "due_time": "22:00", "review_on": (date.today() + timedelta(days=90)).isoformat()})
+    condition = db.exec(select(Condition)).one()
+    ren.post(f"/conditions/{condition.id}/accept")
+    ren.post(f"/conditions/{condition.id}/changes", data={"kind": "retirement"})
+    hana.post("/together", data={"kind": "together", "happened_on": "2026-03-01", "minutes": "30", "note": "SECRET-TOGETHER"})
+    hana.post("/comfort", data={"level": "3", "note": PRIVATE_MARKER})
+    hana.post("/comfort", data={"level": "5", "note": "SECRET-SHARED-COMFORT", "note_shared": "y"})
+    hana.post("/reassurance")
+    return {
+        "checkin_id": db.exec(select(CheckIn)).one().id,
+        "condition_id": condition.id,
+        "event_id": db.exec(select(ConditionEvent).where(ConditionEvent.state == "pending")).one().id,
+        "photo_id": db.exec(select(Photo)).one().id,
+        "request_id": db.exec(select(ReassuranceRequest)).one().id,
+    }
+
+
+def routes(app, world):
+    """Every (method, url, endpoint) the app serves, with couple one's ids filled in."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        values = {arg: world.get(arg, "x") for arg in rule.arguments}
+        url = rule.build(values)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url, rule
+
+
+def test_a_stranger_gets_404_for_every_object_of_another_couple(app, world, charlie):
+    checked = 0
+    for method, url, rule in routes(app, world):
+        if not rule.arguments or rule.endpoint == "pairing.join":
+            continue
+        response = charlie.client.open(url, method=method, data={"kind": "thanks", "answer": "yes", "decision": "accepted", "note": "x"})
+        assert response.status_code == 404, (method, url, response.status_code)
+        checked += 1
+    assert checked >= 15
+    print(f"\nstranger 404 cells checked: {checked}")
+
+
+def test_a_stranger_sees_nothing_of_another_couple_on_any_page(app, world, charlie):
+    for method, url, rule in routes(app, world):
+        if method != "GET":
+            continue
+        body = charlie.get(url).get_data(as_text=True)
+        for marker in MARKERS + (PRIVATE_MARKER,):
+            assert marker not in body, (url, marker)
+
+
+def test_the_partner_never_sees_a_private_note_anywhere(app, world, ren):
+    pages = 0
+    for method, url, rule in routes(app, world):
+        if method == "GET":
+            body = ren.get(url).get_data().decode("utf-8", "replace")
+            assert PRIVATE_MARKER not in body, url
+            pages += 1
+    assert pages >= 10
+    assert "SECRET-SHARED-COMFORT" in ren.get("/comfort").get_data(as_text=True)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, world):
+    client = app.test_client()
+    for method, url, rule in routes(app, world):
+        if rule.endpoint in PUBLIC:
+            continue
+        response = client.open(url, method=method)
+        assert response.status_code == 302 and "/login" in response.location, (method, url, response.status_code)
+
+
+def test_photo_urls_are_random_and_not_enumerable(world):
+    assert re.fullmatch(r"[0-9a-f]{32}", world["photo_id"])
+
+
+def test_health_answers_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["status"] == "ok"
