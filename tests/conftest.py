@@ -3,17 +3,12 @@
 ren (rebuilding) and hana (hurt) are a couple; charlie belongs to another couple and must
 get 404 for everything of theirs.
 """
-from datetime import date, datetime, timezone
-
 import pytest
 from sqlmodel import Session, SQLModel
 
+from support import Persona, make_couple
 from trust import create_app
-from trust.accounts import create_user
-from trust.models import Couple
 
-PASSWORD = "quiet river lantern"
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -39,42 +34,12 @@ def db(app):
         yield session
 
 
-def make_couple(app, db, *, rebuilding, hurt, zone="Asia/Tokyo", started_on=date(2026, 1, 5)):
-    with app.test_request_context():
-        couple = Couple(started_on=started_on, timezone=zone, created_at=T0)
-        db.add(couple)
-        db.flush()
-        users = [
-            create_user(db, username=name, display_name=name.title(), password=PASSWORD, role=role,
-                        couple_id=couple.id, language="en", timezone=zone, now=T0)
-            for name, role in ((rebuilding, "rebuilding"), (hurt, "hurt"))
-        ]
-        db.commit()
-    return couple, users
-
-
 @pytest.fixture
 def people(app, db):
     """ren and hana as a couple; charlie and dana as another."""
     couple, (ren, hana) = make_couple(app, db, rebuilding="ren", hurt="hana")
     other, (charlie, dana) = make_couple(app, db, rebuilding="charlie", hurt="dana", zone="Europe/Berlin")
     return {"couple": couple, "ren": ren, "hana": hana, "other": other, "charlie": charlie, "dana": dana}
-
-
-class Persona:
-    """A signed-in browser-less client for one user."""
-
-    def __init__(self, app, user):
-        self.user = user
-        self.client = app.test_client()
-        response = self.client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)
-
-    def get(self, *args, **kwargs):
-        return self.client.get(*args, **kwargs)
-
-    def post(self, *args, **kwargs):
-        return self.client.post(*args, **kwargs)
 
 
 @pytest.fixture

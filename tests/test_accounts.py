@@ -4,15 +4,11 @@ from http.cookies import SimpleCookie
 import pytest
 from sqlmodel import select
 
-from conftest import PASSWORD, Persona
+from support import FOUNDER, PASSWORD, Persona
 from trust import create_app
 from trust.models import LoginSession, User
 from sqlmodel import SQLModel
 
-FOUNDER = {
-    "username": "ren", "display_name": "Ren", "password": "quiet river lantern", "language": "en",
-    "timezone": "Asia/Tokyo", "afraid": "no", "operator_ack": "y", "role": "rebuilding", "started_on": "2026-01-05",
-}
 
 
 def test_register_is_open_on_an_empty_instance_and_closed_afterwards(client, db):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import time_machine
 from sqlmodel import select
 
-from test_accounts import FOUNDER
+from support import FOUNDER
 from trust.models import Couple, Invite, Notice, User
 
 PARTNER = {"username": "hana", "display_name": "Hana", "password": "another quiet song", "language": "ja",

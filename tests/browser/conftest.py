@@ -73,8 +73,3 @@ def phone(browser):
     yield open_phone
     for context in contexts:
         context.close()
-
-
-def assert_no_horizontal_scroll(page):
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"

@@ -3,9 +3,13 @@ import re
 
 from PIL import Image
 
-from conftest import assert_no_horizontal_scroll
 
 PASSWORD = "quiet river lantern"
+
+
+def assert_no_horizontal_scroll(page):
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 def photo_file(tmp_path):
