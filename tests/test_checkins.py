@@ -257,3 +257,12 @@ def test_timeline_filters_by_kind_and_pages(ren, hana, db):
     assert "entry 05" in contacts and "entry 01" not in contacts
     assert hana.get("/timeline?page=abc").status_code == 200
     assert hana.get("/timeline?kind=<script>").status_code == 200
+
+
+def test_an_answered_consult_cannot_be_edited_even_within_grace(ren, hana, db):
+    consult = created_id(post_checkin(ren, kind="consult", body="May I go out on Friday?"))
+    hana.post(f"/checkins/{consult}/answer", data={"answer": "yes"})
+    response = ren.post(f"/checkins/{consult}/edit", data={"body": "May I go out all weekend?"})
+    assert response.status_code == 409
+    assert db.get(CheckIn, consult).body == "May I go out on Friday?"
+    assert ren.post(f"/checkins/{consult}/delete").status_code == 409

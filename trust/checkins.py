@@ -277,7 +277,7 @@ def show(checkin_id):
         corrected=corrected,
         condition=condition,
         reactions={r.kind for r in reactions},
-        editable=checkin.author_id == current_user.id and within_grace(checkin, now, current_app.config["CHECKIN_GRACE"]),
+        editable=checkin.author_id == current_user.id and changeable(db, checkin, now),
         overdue=is_overdue(checkin, now),
         answer_form=AnswerForm(),
         reply_form=reply_form,
@@ -286,13 +286,27 @@ def show(checkin_id):
     )
 
 
-def own_checkin_in_grace(checkin_id):
+def changeable(db, checkin: CheckIn, now) -> bool:
+    """Within the grace period and before anyone has answered it or corrected it."""
+    if not within_grace(checkin, now, current_app.config["CHECKIN_GRACE"]):
+        return False
+    if checkin.answer is not None:
+        return False
+    return db.exec(scoped(CheckIn, checkin.couple_id).where(CheckIn.corrects_id == checkin.id)).first() is None
+
+
+def own_changeable_checkin(checkin_id):
+    """The signed-in author's check-in and whether it may still be edited or deleted."""
+    db = get_db()
     checkin = get_owned(CheckIn, checkin_id, current_user.couple_id)
     require_role("rebuilding")
     if checkin.author_id != current_user.id:
         abort(403)
-    if not within_grace(checkin, utcnow(), current_app.config["CHECKIN_GRACE"]):
-        flash(_("Check-ins cannot be changed after 10 minutes. You can add a correction instead."), "error")
+    if not changeable(db, checkin, utcnow()):
+        if checkin.answer is not None:
+            flash(_("This check-in already has a reply or a correction, so it stays."), "error")
+        else:
+            flash(_("Check-ins cannot be changed after 10 minutes. You can add a correction instead."), "error")
         return checkin, False
     return checkin, True
 
@@ -301,7 +315,7 @@ def own_checkin_in_grace(checkin_id):
 @paired_required
 def edit(checkin_id):
     db = get_db()
-    checkin, allowed = own_checkin_in_grace(checkin_id)
+    checkin, allowed = own_changeable_checkin(checkin_id)
     if not allowed:
         return redirect_conflict(checkin)
     form = EditForm()
@@ -329,14 +343,8 @@ def redirect_status(checkin, status):
 @paired_required
 def delete(checkin_id):
     db = get_db()
-    checkin, allowed = own_checkin_in_grace(checkin_id)
+    checkin, allowed = own_changeable_checkin(checkin_id)
     if not allowed:
-        return redirect_conflict(checkin)
-    has_corrections = db.exec(
-        scoped(CheckIn, current_user.couple_id).where(CheckIn.corrects_id == checkin.id)
-    ).first()
-    if has_corrections or checkin.answer:
-        flash(_("This check-in already has a reply or a correction, so it stays."), "error")
         return redirect_conflict(checkin)
     files = []
     for photo in db.exec(scoped(Photo, current_user.couple_id).where(Photo.checkin_id == checkin.id)):

@@ -90,7 +90,7 @@ def test_the_whole_journey_on_phones(live_server, live_app, phone, tmp_path):
     hana.check("input[name=answer][value=no]")
     hana.fill("textarea[name=note]", "今回はまだ不安です。")
     submit(hana, ".answer-form button[type=submit]")
-    assert "今回はまだ不安です。" in hana.inner_text("div.consult")
+    assert "今回はまだ不安です。" in hana.inner_text(".consult-box")
 
     ren.goto(live_server + "/")
     ren.click("a[href$='#reply']")
