@@ -62,7 +62,7 @@ def test_a_stranger_gets_404_for_every_object_of_another_couple(app, world, char
 
 
 def test_a_stranger_sees_nothing_of_another_couple_on_any_page(app, world, charlie):
-    for method, url, rule in routes(app, world):
+    for method, url, _rule in routes(app, world):
         if method != "GET":
             continue
         body = charlie.get(url).get_data(as_text=True)
@@ -72,7 +72,7 @@ def test_a_stranger_sees_nothing_of_another_couple_on_any_page(app, world, charl
 
 def test_the_partner_never_sees_a_private_note_anywhere(app, world, ren):
     pages = 0
-    for method, url, rule in routes(app, world):
+    for method, url, _rule in routes(app, world):
         if method == "GET":
             body = ren.get(url).get_data().decode("utf-8", "replace")
             assert PRIVATE_MARKER not in body, url

@@ -1,6 +1,6 @@
 """Conditions: proposal, acceptance, talk, revision and retirement by agreement, slips, concerns."""
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import time_machine
 from sqlmodel import select

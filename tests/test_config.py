@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_defaults_apply_when_nothing_is_set():
     values = read_settings({})
-    assert values["TRUST_PORT"] == 8000 and values["TRUST_HOST"] == "127.0.0.1" and values["TRUST_SCHEDULER"] is True
+    assert values["TRUST_PORT"] == 8000 and values["TRUST_HOST"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def free_port():
 
 def test_python_app_py_migrates_and_serves(tmp_path):
     port = free_port()
-    env = dict(os.environ, TRUST_INSTANCE_PATH=str(tmp_path / "instance"), TRUST_PORT=str(port), TRUST_SCHEDULER="off")
+    env = dict(os.environ, TRUST_INSTANCE_PATH=str(tmp_path / "instance"), TRUST_PORT=str(port))
     env.pop("TRUST_DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

@@ -110,7 +110,7 @@ class CheckInForm(FlaskForm):
             try:
                 field.parsed = time.fromisoformat(field.data.strip()[:5])
             except ValueError:
-                raise ValidationError(_l("Give the time as HH:MM, for example 23:00."))
+                raise ValidationError(_l("Give the time as HH:MM, for example 23:00.")) from None
 
     def validate_condition(self, field):
         field.row = None

@@ -161,7 +161,7 @@ class ConditionForm(FlaskForm):
         try:
             field.data = parse_due_time(field.data)
         except ValueError:
-            raise ValidationError(_l("Give the time as HH:MM, for example 22:00."))
+            raise ValidationError(_l("Give the time as HH:MM, for example 22:00.")) from None
 
     def validate_review_on(self, field):
         if field.data is None:

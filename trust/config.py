@@ -120,13 +120,6 @@ SETTINGS = [
         parse_positive,
         "Largest photo accepted, in megabytes (a request may carry four).",
     ),
-    Setting(
-        "TRUST_SCHEDULER",
-        True,
-        parse_bool,
-        "Run the background scheduler inside `python app.py`. Set to `off` for web workers when "
-        "a separate scheduler process runs.",
-    ),
 ]
 
 
@@ -141,7 +134,7 @@ def read_settings(environ=None) -> dict:
             try:
                 raw = Path(file_raw).read_text().strip()
             except OSError as error:
-                raise SettingError(f"{setting.name}_FILE: cannot read {file_raw}: {error}")
+                raise SettingError(f"{setting.name}_FILE: cannot read {file_raw}: {error}") from None
         if raw is None or raw == "":
             values[setting.name] = setting.default
             continue

@@ -1,10 +1,9 @@
 """The dashboard: what needs me today, for each role."""
-from datetime import date, datetime, time
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
-from sqlmodel import select
 
 from .accounts import partner_of
 from .checkins import KIND_LABELS, is_overdue

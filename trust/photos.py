@@ -49,9 +49,9 @@ def reencode(raw: bytes) -> tuple[bytes, int, int]:
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoError(_("This photo has too many pixels. Please send a smaller one."), 413)
+        raise PhotoError(_("This photo has too many pixels. Please send a smaller one."), 413) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise PhotoError(_("This file is not a photo we can read, or it is damaged."))
+        raise PhotoError(_("This file is not a photo we can read, or it is damaged.")) from None
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")
