@@ -12,10 +12,10 @@ from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, Str
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from . import photos
-from .accounts import paired_required, partner_of, require_role, role_required
+from .accounts import paired_required, require_role, role_required
 from .db import get_db, utcnow
 from .models import CHECKIN_KINDS, CONSULT_ANSWERS, REACTIONS, CheckIn, Condition, Photo, Reaction
-from .notices import notify
+from .notices import notify, tell_partner
 from .scoping import get_owned, scoped
 
 bp = Blueprint("checkins", __name__)
@@ -220,7 +220,6 @@ def new():
         form.photos.errors = [str(error)]
         return render_form(form, error.status, correcting)
     now = utcnow()
-    partner = partner_of(current_user)
     zone = ZoneInfo(current_user.timezone)
     checkin = CheckIn(
         couple_id=current_user.couple_id,
@@ -239,9 +238,8 @@ def new():
     db.add(checkin)
     db.flush()
     written = photos.store_photos(db, prepared, couple_id=checkin.couple_id, checkin_id=checkin.id, now=now)
-    if partner is not None:
-        kind = "consult" if checkin.kind == "consult" else "checkin"
-        notify(db, couple_id=checkin.couple_id, user_id=partner.id, kind=kind, url=url_for("checkins.show", checkin_id=checkin.id), now=now)
+    kind = "consult" if checkin.kind == "consult" else "checkin"
+    tell_partner(db, current_user, kind=kind, url=url_for("checkins.show", checkin_id=checkin.id), now=now)
     try:
         db.commit()
     except Exception:
@@ -371,9 +369,7 @@ def end_contact(checkin_id):
         return redirect_conflict(checkin)
     now = utcnow()
     checkin.ended_at = now
-    partner = partner_of(current_user)
-    if partner is not None:
-        notify(db, couple_id=checkin.couple_id, user_id=partner.id, kind="checkin", url=url_for("checkins.show", checkin_id=checkin.id), now=now)
+    tell_partner(db, current_user, kind="checkin", url=url_for("checkins.show", checkin_id=checkin.id), now=now)
     db.commit()
     flash(_("Marked as home. Thank you."))
     return redirect(url_for("dashboard.index"))
@@ -428,9 +424,7 @@ def reply(checkin_id):
     now = utcnow()
     checkin.reply_body = form.text()
     checkin.replied_at = now
-    partner = partner_of(current_user)
-    if partner is not None:
-        notify(db, couple_id=checkin.couple_id, user_id=partner.id, kind="consult_reply", url=url_for("checkins.show", checkin_id=checkin.id), now=now)
+    tell_partner(db, current_user, kind="consult_reply", url=url_for("checkins.show", checkin_id=checkin.id), now=now)
     db.commit()
     flash(_("Your reply was sent."))
     return redirect(url_for("checkins.show", checkin_id=checkin.id))

@@ -10,10 +10,10 @@ from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .accounts import paired_required, partner_of, require_role, role_required
+from .accounts import paired_required, require_role, role_required
 from .db import get_db, utcnow
 from .models import COMFORT_TAGS, ComfortEntry, ReassuranceRequest, SpacePeriod
-from .notices import notify
+from .notices import notify, tell_partner
 from .scoping import get_owned, scoped
 
 bp = Blueprint("comfort", __name__)
@@ -158,9 +158,7 @@ def request_reassurance():
     if recent is None or now - recent.created_at > REASSURANCE_REPEAT:
         request_row = ReassuranceRequest(couple_id=current_user.couple_id, requested_by=current_user.id, created_at=now)
         db.add(request_row)
-        partner = partner_of(current_user)
-        if partner is not None:
-            notify(db, couple_id=current_user.couple_id, user_id=partner.id, kind="reassurance", url=url_for("dashboard.index"), now=now)
+        tell_partner(db, current_user, kind="reassurance", url=url_for("dashboard.index"), now=now)
         db.commit()
     flash(_("Your partner has been told that you need reassurance."))
     return redirect(url_for("dashboard.index"))
@@ -209,9 +207,7 @@ def space():
                 ends_at=now + timedelta(hours=int(form.hours.data)),
             )
             db.add(period)
-            partner = partner_of(current_user)
-            if partner is not None:
-                notify(db, couple_id=period.couple_id, user_id=partner.id, kind="space", url=url_for("comfort.space"), now=now)
+            tell_partner(db, current_user, kind="space", url=url_for("comfort.space"), now=now)
             db.commit()
             flash(_("Space is in effect. Your partner sees a calm notice and no reminders to reach out."))
             return redirect(url_for("dashboard.index"))
@@ -226,9 +222,7 @@ def end_space():
     current = active_space(db, current_user.couple_id, now)
     if current is not None:
         current.ended_early_at = now
-        partner = partner_of(current_user)
-        if partner is not None:
-            notify(db, couple_id=current.couple_id, user_id=partner.id, kind="space_ended", url=url_for("dashboard.index"), now=now)
+        tell_partner(db, current_user, kind="space_ended", url=url_for("dashboard.index"), now=now)
         db.commit()
     flash(_("The pause for space has ended."))
     return redirect(url_for("dashboard.index"))

@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from .accounts import paired_required, partner_of, require_role, role_required
+from .accounts import paired_required, require_role, role_required
 from .db import get_db, utcnow
 from .models import CheckIn, Condition, ConditionEvent, Couple
-from .notices import notify
+from .notices import tell_partner
 from .scoping import get_owned, scoped
 
 bp = Blueprint("conditions", __name__)
@@ -215,10 +215,8 @@ def record(db, condition, kind, now, **fields):
     return event
 
 
-def tell_partner(db, condition, kind, now):
-    partner = partner_of(current_user)
-    if partner is not None:
-        notify(db, couple_id=condition.couple_id, user_id=partner.id, kind=kind, url=url_for("conditions.show", condition_id=condition.id), now=now)
+def tell_partner_about(db, condition, kind, now):
+    tell_partner(db, current_user, kind=kind, url=url_for("conditions.show", condition_id=condition.id), now=now)
 
 
 @bp.get("/conditions")
@@ -267,7 +265,7 @@ def new():
     db.flush()
     record(db, condition, "proposed", now, note=(form.note.data or "").strip(), new_text=condition.text,
            new_due_time=condition.due_time, new_review_on=condition.review_on)
-    tell_partner(db, condition, "condition_proposed", now)
+    tell_partner_about(db, condition, "condition_proposed", now)
     db.commit()
     flash(_("Proposed. It becomes active once your partner accepts it."))
     return redirect(url_for("conditions.show", condition_id=condition.id))
@@ -325,7 +323,7 @@ def accept(condition_id):
     condition.accepted_at = now
     condition.talk_requested = False
     record(db, condition, "accepted", now)
-    tell_partner(db, condition, "condition_changed", now)
+    tell_partner_about(db, condition, "condition_changed", now)
     db.commit()
     flash(_("Accepted. Thank you."))
     return redirect(url_for("conditions.show", condition_id=condition.id))
@@ -344,7 +342,7 @@ def talk(condition_id):
     now = utcnow()
     condition.talk_requested = True
     record(db, condition, "talk", now, note=(form.note.data or "").strip()[:1000])
-    tell_partner(db, condition, "condition_changed", now)
+    tell_partner_about(db, condition, "condition_changed", now)
     db.commit()
     flash(_("Your partner will see that you would like to talk about it."))
     return redirect(url_for("conditions.show", condition_id=condition.id))
@@ -362,7 +360,7 @@ def withdraw(condition_id):
     condition.status = "withdrawn"
     condition.ended_at = now
     record(db, condition, "withdrawn", now)
-    tell_partner(db, condition, "condition_changed", now)
+    tell_partner_about(db, condition, "condition_changed", now)
     db.commit()
     return redirect(url_for("conditions.index"))
 
@@ -385,7 +383,7 @@ def edit_proposal(condition_id):
     condition.talk_requested = False
     record(db, condition, "proposal_edited", now, new_text=condition.text, new_due_time=condition.due_time,
            new_review_on=condition.review_on, note=(form.note.data or "").strip())
-    tell_partner(db, condition, "condition_proposed", now)
+    tell_partner_about(db, condition, "condition_proposed", now)
     db.commit()
     return redirect(url_for("conditions.show", condition_id=condition.id))
 
@@ -411,7 +409,7 @@ def propose_change(condition_id):
     else:
         record(db, condition, "revision_proposed", now, state="pending", new_text=form.text.data,
                new_due_time=form.due_time.data, new_review_on=form.review_on.data, note=(form.note.data or "").strip())
-    tell_partner(db, condition, "condition_change_proposed", now)
+    tell_partner_about(db, condition, "condition_change_proposed", now)
     db.commit()
     flash(_("Proposed. Nothing changes until your partner agrees."))
     return redirect(url_for("conditions.show", condition_id=condition.id))
@@ -439,7 +437,7 @@ def decide_change(condition_id, event_id):
             condition.status, condition.ended_at = "retired", now
         else:
             condition.text, condition.due_time, condition.review_on = event.new_text, event.new_due_time, event.new_review_on
-    tell_partner(db, condition, "condition_changed", now)
+    tell_partner_about(db, condition, "condition_changed", now)
     db.commit()
     return redirect(url_for("conditions.show", condition_id=condition.id))
 
@@ -470,7 +468,7 @@ def add_note(condition_id, kind, role, thanks):
         return render_show(condition, 400)
     now = utcnow()
     record(db, condition, kind, now, note=form.note.data)
-    tell_partner(db, condition, kind, now)
+    tell_partner_about(db, condition, kind, now)
     db.commit()
     flash(thanks)
     return redirect(url_for("conditions.show", condition_id=condition.id))

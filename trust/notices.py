@@ -37,6 +37,15 @@ def notify(db, *, couple_id: int, user_id: int, kind: str, url: str, now):
     db.add(Notice(couple_id=couple_id, user_id=user_id, kind=kind, url=url, created_at=now))
 
 
+def tell_partner(db, user, *, kind: str, url: str, now):
+    """Leave a notice for `user`'s partner, if they have joined."""
+    from .accounts import partner_of
+
+    partner = partner_of(user)
+    if partner is not None:
+        notify(db, couple_id=user.couple_id, user_id=partner.id, kind=kind, url=url, now=now)
+
+
 def unread_count(db, user) -> int:
     return db.exec(
         select(func.count())

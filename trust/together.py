@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
-from .accounts import paired_required, partner_of
+from .accounts import paired_required
 from .db import get_db, utcnow
 from .models import TOGETHER_KINDS, TogetherEntry
-from .notices import notify
+from .notices import tell_partner
 from .scoping import scoped
 
 bp = Blueprint("together", __name__)
@@ -69,9 +69,7 @@ def index():
                 created_at=now,
             )
         )
-        partner = partner_of(current_user)
-        if partner is not None:
-            notify(db, couple_id=current_user.couple_id, user_id=partner.id, kind="together", url=url_for("together.index"), now=now)
+        tell_partner(db, current_user, kind="together", url=url_for("together.index"), now=now)
         db.commit()
         flash(_("Logged. Time together counts."))
         return redirect(url_for("together.index"))
