@@ -6,13 +6,17 @@ STAMP := $(VENV)/.installed-stamp
 MO := translations/ja/LC_MESSAGES/messages.mo
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test init translations extract-messages browser clean
+.PHONY: run test test-postgres init translations extract-messages browser clean
 
 run: init
 	$(PY) app.py
 
 test: init browser
 	$(PY) -m pytest
+
+# The same suite (browser tests aside) on a throwaway PostgreSQL server; needs Debian's postgresql.
+test-postgres: init
+	scripts/test-postgres
 
 init: $(STAMP) $(MO)
 

@@ -3,6 +3,8 @@
 ren (rebuilding) and hana (hurt) are a couple; charlie belongs to another couple and must
 get 404 for everything of theirs.
 """
+import os
+
 import pytest
 from sqlmodel import Session, SQLModel
 
@@ -18,14 +20,19 @@ def app(tmp_path):
             "TESTING": True,
             "IGNORE_ENV": True,
             "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE_URL": "sqlite://",
+            # TRUST_TEST_DATABASE_URL runs the suite against another database (PostgreSQL).
+            "DATABASE_URL": os.environ.get("TRUST_TEST_DATABASE_URL", "sqlite://"),
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH": "cheap",
             "WTF_CSRF_ENABLED": False,
         }
     )
-    SQLModel.metadata.create_all(app.extensions["trust.engine"])
-    return app
+    engine = app.extensions["trust.engine"]
+    if engine.dialect.name != "sqlite":
+        SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    yield app
+    engine.dispose()
 
 
 @pytest.fixture

@@ -17,10 +17,12 @@ def register_cli(app):
     @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
                   help="Address the invited person opens, as they reach this server.")
     def invite(base_url):
-        """Print a single-use invite link for a new couple on this instance (valid 72 hours)."""
+        """Print a single-use invite link for a new couple on this instance (valid 72 hours).
+
+        Run it after the app has started once (or after `migrate`), so the tables exist.
+        """
         from .pairing import create_invite
 
-        database.upgrade(current_app.config["DATABASE_URL"])
         with current_app.test_request_context(base_url=base_url):
             token = create_invite(
                 get_db(), couple_id=None, created_by=None, now=utcnow(),

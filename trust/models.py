@@ -214,7 +214,7 @@ class Notice(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     couple_id: int = Field(foreign_key="couple.id", index=True)
     user_id: int = Field(foreign_key="user.id", index=True)
-    kind: str = Field(max_length=24)
+    kind: str = Field(max_length=32)
     url: str = Field(default="/", max_length=200)
     created_at: datetime = utc_column(nullable=False)
     read_at: Optional[datetime] = utc_column()
