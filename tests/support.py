@@ -1,8 +1,15 @@
 """Shared test helpers: personas, couples and the password they use."""
 from datetime import date, datetime, timezone
 
+import base64
+import os
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from trust.accounts import create_user
 from trust.models import Couple
+from trust.reminders import ensure_default_reminders
 
 PASSWORD = "quiet river lantern"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -23,6 +30,7 @@ def make_couple(app, db, *, rebuilding, hurt, zone="Asia/Tokyo", started_on=date
                         couple_id=couple.id, language="en", timezone=zone, now=T0)
             for name, role in ((rebuilding, "rebuilding"), (hurt, "hurt"))
         ]
+        ensure_default_reminders(db, couple.id, T0)
         db.commit()
     return couple, users
 
@@ -41,3 +49,22 @@ class Persona:
 
     def post(self, *args, **kwargs):
         return self.client.post(*args, **kwargs)
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class FakeBrowser:
+    """The keys a browser would create for a push subscription, to decrypt what is sent to it."""
+
+    def __init__(self, endpoint):
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        self.auth = os.urandom(16)
+        self.endpoint = endpoint
+
+    def subscription(self):
+        point = self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return {"endpoint": self.endpoint, "expirationTime": None, "keys": {"p256dh": b64url(point), "auth": b64url(self.auth)}}

@@ -7,9 +7,11 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from trust.models import CheckIn, Condition, ConditionEvent, Photo, ReassuranceRequest
+from support import FakeBrowser
+from trust.models import CheckIn, Condition, ConditionEvent, Photo, PushSubscription, ReassuranceRequest, ReminderRule
 
-PUBLIC = {"static", "healthz", "accounts.login", "pairing.register", "pairing.join", "safety.index", "dashboard.index"}
+PUBLIC = {"static", "healthz", "accounts.login", "pairing.register", "pairing.join", "safety.index", "dashboard.index",
+          "app_shell.service_worker", "app_shell.manifest", "app_shell.offline"}
 MARKERS = ("SECRET-CHECKIN", "SECRET-CONDITION", "SECRET-TOGETHER", "SECRET-SHARED-COMFORT")
 PRIVATE_MARKER = "PRIVATE-COMFORT-NOTE"
 
@@ -29,7 +31,10 @@ def world(ren, hana, db):
     hana.post("/comfort", data={"level": "3", "note": PRIVATE_MARKER})
     hana.post("/comfort", data={"level": "5", "note": "SECRET-SHARED-COMFORT", "note_shared": "y"})
     hana.post("/reassurance")
+    assert ren.post("/push/subscriptions", json=FakeBrowser("https://push.example/ren").subscription()).status_code == 201
     return {
+        "rule_id": db.exec(select(ReminderRule).where(ReminderRule.user_id == ren.user.id)).first().id,
+        "subscription_id": db.exec(select(PushSubscription)).one().id,
         "checkin_id": db.exec(select(CheckIn)).one().id,
         "condition_id": condition.id,
         "event_id": db.exec(select(ConditionEvent).where(ConditionEvent.state == "pending")).one().id,

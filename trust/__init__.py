@@ -92,6 +92,16 @@ def create_app(test_config=None):
         return jsonify(status="ok", database="ok")
 
     @app.after_request
+    def wake_dispatcher(response):
+        from flask import g
+
+        if g.pop("push_queued", False):
+            from .scheduler import wake
+
+            wake()
+        return response
+
+    @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -110,10 +120,12 @@ def create_app(test_config=None):
 
 def register_blueprints(app):
     from . import (
-        accounts, checkins, comfort, conditions, dashboard, notices, pairing, photos, safety, settings, together,
+        accounts, app_shell, checkins, comfort, conditions, dashboard, notices, pairing, photos, push, reminders,
+        safety, settings, together,
     )
 
-    for module in (accounts, pairing, safety, dashboard, notices, checkins, photos, conditions, comfort, together, settings):
+    for module in (accounts, pairing, safety, dashboard, notices, checkins, photos, conditions, comfort, together,
+                   settings, reminders, push, app_shell):
         app.register_blueprint(module.bp)
 
 

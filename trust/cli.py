@@ -13,6 +13,13 @@ def register_cli(app):
         database.upgrade(current_app.config["DATABASE_URL"])
         click.echo("Database is up to date.")
 
+    @app.cli.command("scheduler")
+    def scheduler():
+        """Run the reminder dispatcher as its own process (for multi-worker deployments)."""
+        from .scheduler import run_blocking
+
+        run_blocking(current_app._get_current_object())
+
     @app.cli.command("invite")
     @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
                   help="Address the invited person opens, as they reach this server.")

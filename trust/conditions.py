@@ -15,6 +15,7 @@ from .accounts import paired_required, require_role, role_required
 from .db import get_db, utcnow
 from .models import CheckIn, Condition, ConditionEvent, Couple
 from .notices import tell_partner
+from .reminders import sync_condition_reminder
 from .scoping import get_owned, scoped
 
 bp = Blueprint("conditions", __name__)
@@ -323,6 +324,7 @@ def accept(condition_id):
     condition.accepted_at = now
     condition.talk_requested = False
     record(db, condition, "accepted", now)
+    sync_condition_reminder(db, condition, now)
     tell_partner_about(db, condition, "condition_changed", now)
     db.commit()
     flash(_("Accepted. Thank you."))
@@ -437,6 +439,7 @@ def decide_change(condition_id, event_id):
             condition.status, condition.ended_at = "retired", now
         else:
             condition.text, condition.due_time, condition.review_on = event.new_text, event.new_due_time, event.new_review_on
+        sync_condition_reminder(db, condition, now)
     tell_partner_about(db, condition, "condition_changed", now)
     db.commit()
     return redirect(url_for("conditions.show", condition_id=condition.id))

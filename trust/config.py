@@ -115,6 +115,28 @@ SETTINGS = [
         "How long a device stays signed in without being used, in days.",
     ),
     Setting(
+        "TRUST_SCHEDULER",
+        True,
+        parse_bool,
+        "Run the reminder dispatcher inside `python app.py`. Set to `off` for web workers when a "
+        "separate `flask --app app scheduler` process runs.",
+    ),
+    Setting(
+        "TRUST_VAPID_SUBJECT",
+        None,
+        parse_text,
+        "Contact address push services see: a real `mailto:` or `https:` address (Apple refuses "
+        "localhost). Push notifications are not sent until it is set.",
+    ),
+    Setting(
+        "TRUST_VAPID_PRIVATE_KEY",
+        None,
+        parse_text,
+        "VAPID private key (PEM, or base64url DER). Default: generated once and kept in "
+        "`instance/vapid_private.pem`. Changing it invalidates every device's subscription.",
+        secret=True,
+    ),
+    Setting(
         "TRUST_MAX_UPLOAD_MB",
         10,
         parse_positive,

@@ -47,6 +47,16 @@ def init_app(app):
     def datetime_filter(value):
         return format_datetime(value, "short") if value else ""
 
+    @app.template_filter("device_name")
+    def device_name(user_agent):
+        """A short, recognisable name for a browser from its User-Agent."""
+        ua = user_agent or ""
+        system = next((name for key, name in (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+                                                ("Windows", "Windows"), ("Mac OS", "Mac"), ("Linux", "Linux")) if key in ua), "")
+        browser = next((name for key, name in (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+                                                 ("Safari/", "Safari")) if key in ua), "")
+        return " · ".join(p for p in (system, browser) if p) or "?"
+
     @app.template_filter("d")
     def date_filter(value):
         return format_date(value, "medium") if value else ""

@@ -31,6 +31,7 @@ COMFORT_TAGS = (
     "reassured",
 )
 TOGETHER_KINDS = ("together", "video_call")
+REMINDER_KINDS = ("checkin", "comfort", "talk", "condition")
 
 
 def utc_column(nullable=True, index=False):
@@ -57,6 +58,11 @@ class User(UserMixin, SQLModel, table=True):
     timezone: str = Field(max_length=64)
     created_at: datetime = utc_column(nullable=False)
     password_changed_at: datetime = utc_column(nullable=False)
+    # Quiet hours, "HH:MM" in the user's zone; scheduled prompts are not sent inside them.
+    quiet_start: Optional[str] = Field(default=None, max_length=5)
+    quiet_end: Optional[str] = Field(default=None, max_length=5)
+    # Lock screens show generic text unless the user asks for details.
+    push_detail: bool = False
 
     def get_id(self):
         return self.alternative_id
@@ -218,3 +224,67 @@ class Notice(SQLModel, table=True):
     url: str = Field(default="/", max_length=200)
     created_at: datetime = utc_column(nullable=False)
     read_at: Optional[datetime] = utc_column()
+
+
+class ReminderRule(SQLModel, table=True):
+    """A scheduled prompt for one user; `next_due_at` is the next firing, claimed by the dispatcher."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=12)
+    # Local wall times, "HH:MM" separated by commas.
+    times: str = Field(max_length=100)
+    # ISO weekdays (1 = Monday … 7 = Sunday) separated by commas; empty for every day.
+    weekdays: str = Field(default="", max_length=20)
+    condition_id: Optional[int] = Field(default=None, foreign_key="condition.id", index=True)
+    enabled: bool = True
+    next_due_at: Optional[datetime] = utc_column(index=True)
+    created_at: datetime = utc_column(nullable=False)
+
+
+class Delivery(SQLModel, table=True):
+    """One firing of a reminder or nudge; its unique key makes a second dispatcher harmless."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    key: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=24)
+    due_at: datetime = utc_column(nullable=False)
+    # sent, late, quiet, space or not_needed
+    outcome: str = Field(max_length=12)
+    created_at: datetime = utc_column(nullable=False)
+
+
+class PushSubscription(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    endpoint: str = Field(max_length=1000, unique=True)
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+    user_agent: str = Field(default="", max_length=200)
+    created_at: datetime = utc_column(nullable=False)
+    last_success_at: Optional[datetime] = utc_column()
+    last_error: str = Field(default="", max_length=200)
+    last_error_at: Optional[datetime] = utc_column()
+
+
+class PushMessage(SQLModel, table=True):
+    """An outgoing push for one subscription, retried with backoff until sent or useless."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    subscription_id: int = Field(foreign_key="pushsubscription.id", index=True)
+    payload: str = Field(max_length=3000)
+    topic: str = Field(max_length=32)
+    urgency: str = Field(max_length=8)
+    expires_at: datetime = utc_column(nullable=False)
+    # queued -> sending -> sent / failed / expired
+    state: str = Field(default="queued", max_length=8, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = utc_column(nullable=False, index=True)
+    last_status: Optional[int] = None
+    created_at: datetime = utc_column(nullable=False)
+    sent_at: Optional[datetime] = utc_column()

@@ -1,12 +1,13 @@
 """In-app notices: generic messages for one partner, read from the notices page."""
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import func, select
 
 from .accounts import paired_required
 from .db import get_db, utcnow
-from .models import Notice
+from .models import Notice, User
 from .scoping import scoped
 
 bp = Blueprint("notices", __name__)
@@ -29,12 +30,30 @@ NOTICE_TEXT = {
     "space": _l("Your partner asked for some space."),
     "space_ended": _l("The pause for space has ended."),
     "together": _l("Time together was logged."),
+    "prompt_checkin": _l("Time for today's check-in."),
+    "prompt_comfort": _l("How are you feeling today?"),
+    "prompt_talk": _l("A moment to talk together this week."),
+    "prompt_condition": _l("A daily condition is due soon."),
+    "overdue": _l("The time you expected has passed. A short update would help."),
 }
 
 
-def notify(db, *, couple_id: int, user_id: int, kind: str, url: str, now):
-    """Leave a notice for `user_id`; the caller commits with the change it belongs to."""
+def notify(db, *, couple_id: int, user_id: int, kind: str, url: str, now, detail: str = ""):
+    """Leave a notice for `user_id` and queue it as a push to their devices; the caller commits.
+
+    The push text is the notice's generic wording in the recipient's language; `detail`
+    (a check-in's text, say) replaces it only for someone who opted in to details.
+    """
+    from . import push
+
     db.add(Notice(couple_id=couple_id, user_id=user_id, kind=kind, url=url, created_at=now))
+    user = db.get(User, user_id)
+    with force_locale(user.language or "en"):
+        text = str(NOTICE_TEXT[kind])
+    if detail and user.push_detail:
+        text = detail[:140]
+    if push.enqueue(db, user, kind=kind, text=text, url=url, now=now):
+        g.push_queued = True  # wakes the dispatcher once the request is done
 
 
 def tell_partner(db, user, *, kind: str, url: str, now):

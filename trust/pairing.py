@@ -290,7 +290,9 @@ def join(token):
             remember_invite(couple_id, user.id, now)
             return after_setup(form) or redirect(url_for("pairing.invite"))
         from .notices import notify
+        from .reminders import ensure_default_reminders
 
+        ensure_default_reminders(db, couple_id, now)
         notify(db, couple_id=couple_id, user_id=invite_row.created_by, kind="partner_joined", url="/", now=now)
         db.commit()
         return after_setup(form) or redirect(url_for("dashboard.index"))

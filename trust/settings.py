@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from . import accounts
+from . import accounts, reminders
 from .db import get_db, utcnow
 from .i18n import is_zone, zone_names
 from .models import Couple
@@ -83,7 +83,9 @@ def profile():
         return render(400, profile=form)
     current_user.display_name = form.display_name.data
     current_user.language = form.language.data if form.language.data in ("ja", "en") else ""
-    current_user.timezone = form.timezone.data
+    if current_user.timezone != form.timezone.data:
+        current_user.timezone = form.timezone.data
+        reminders.reschedule_user(get_db(), current_user, utcnow())
     get_db().commit()
     flash(_("Saved."))
     return redirect(url_for("settings.index"))
@@ -97,7 +99,10 @@ def couple():
         return render(400, couple_form=form)
     row = get_db().get(Couple, current_user.couple_id)
     row.started_on = form.started_on.data
-    row.timezone = form.timezone.data
+    if row.timezone != form.timezone.data:
+        row.timezone = form.timezone.data
+        get_db().flush()
+        reminders.reschedule_couple_conditions(get_db(), row.id, utcnow())
     get_db().commit()
     flash(_("Saved."))
     return redirect(url_for("settings.index"))

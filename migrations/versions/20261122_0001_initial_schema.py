@@ -1,4 +1,4 @@
-"""core loop
+"""initial schema
 
 Revision ID: 0001
 Revises: 
@@ -48,6 +48,9 @@ def upgrade():
     sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', trust.db.UTCDateTime(), nullable=False),
     sa.Column('password_changed_at', trust.db.UTCDateTime(), nullable=False),
+    sa.Column('quiet_start', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
+    sa.Column('quiet_end', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
+    sa.Column('push_detail', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['couple_id'], ['couple.id'], name=op.f('fk_user_couple_id_couple')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('alternative_id', name=op.f('uq_user_alternative_id')),
@@ -93,6 +96,23 @@ def upgrade():
     with op.batch_alter_table('condition', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_condition_couple_id'), ['couple_id'], unique=False)
 
+    op.create_table('delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('couple_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('due_at', trust.db.UTCDateTime(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('created_at', trust.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['couple_id'], ['couple.id'], name=op.f('fk_delivery_couple_id_couple')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_delivery_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery')),
+    sa.UniqueConstraint('key', name=op.f('uq_delivery_key'))
+    )
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_couple_id'), ['couple_id'], unique=False)
+
     op.create_table('invite',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -137,6 +157,27 @@ def upgrade():
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notice_couple_id'), ['couple_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notice_user_id'), ['user_id'], unique=False)
+
+    op.create_table('pushsubscription',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('couple_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('endpoint', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('p256dh', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('auth', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('created_at', trust.db.UTCDateTime(), nullable=False),
+    sa.Column('last_success_at', trust.db.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('last_error_at', trust.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['couple_id'], ['couple.id'], name=op.f('fk_pushsubscription_couple_id_couple')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_pushsubscription_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pushsubscription')),
+    sa.UniqueConstraint('endpoint', name=op.f('uq_pushsubscription_endpoint'))
+    )
+    with op.batch_alter_table('pushsubscription', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pushsubscription_couple_id'), ['couple_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pushsubscription_user_id'), ['user_id'], unique=False)
 
     op.create_table('reassurancerequest',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -231,6 +272,52 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_conditionevent_condition_id'), ['condition_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conditionevent_couple_id'), ['couple_id'], unique=False)
 
+    op.create_table('pushmessage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('couple_id', sa.Integer(), nullable=False),
+    sa.Column('subscription_id', sa.Integer(), nullable=False),
+    sa.Column('payload', sqlmodel.sql.sqltypes.AutoString(length=3000), nullable=False),
+    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('urgency', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('expires_at', trust.db.UTCDateTime(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', trust.db.UTCDateTime(), nullable=False),
+    sa.Column('last_status', sa.Integer(), nullable=True),
+    sa.Column('created_at', trust.db.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', trust.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['couple_id'], ['couple.id'], name=op.f('fk_pushmessage_couple_id_couple')),
+    sa.ForeignKeyConstraint(['subscription_id'], ['pushsubscription.id'], name=op.f('fk_pushmessage_subscription_id_pushsubscription')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pushmessage'))
+    )
+    with op.batch_alter_table('pushmessage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pushmessage_couple_id'), ['couple_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pushmessage_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pushmessage_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pushmessage_subscription_id'), ['subscription_id'], unique=False)
+
+    op.create_table('reminderrule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('couple_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('times', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('weekdays', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('condition_id', sa.Integer(), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('next_due_at', trust.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', trust.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['condition_id'], ['condition.id'], name=op.f('fk_reminderrule_condition_id_condition')),
+    sa.ForeignKeyConstraint(['couple_id'], ['couple.id'], name=op.f('fk_reminderrule_couple_id_couple')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_reminderrule_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminderrule'))
+    )
+    with op.batch_alter_table('reminderrule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminderrule_condition_id'), ['condition_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reminderrule_couple_id'), ['couple_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reminderrule_next_due_at'), ['next_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reminderrule_user_id'), ['user_id'], unique=False)
+
     op.create_table('photo',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('couple_id', sa.Integer(), nullable=False),
@@ -277,6 +364,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_photo_checkin_id'))
 
     op.drop_table('photo')
+    with op.batch_alter_table('reminderrule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminderrule_user_id'))
+        batch_op.drop_index(batch_op.f('ix_reminderrule_next_due_at'))
+        batch_op.drop_index(batch_op.f('ix_reminderrule_couple_id'))
+        batch_op.drop_index(batch_op.f('ix_reminderrule_condition_id'))
+
+    op.drop_table('reminderrule')
+    with op.batch_alter_table('pushmessage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pushmessage_subscription_id'))
+        batch_op.drop_index(batch_op.f('ix_pushmessage_state'))
+        batch_op.drop_index(batch_op.f('ix_pushmessage_next_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_pushmessage_couple_id'))
+
+    op.drop_table('pushmessage')
     with op.batch_alter_table('conditionevent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conditionevent_couple_id'))
         batch_op.drop_index(batch_op.f('ix_conditionevent_condition_id'))
@@ -300,6 +401,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reassurancerequest_couple_id'))
 
     op.drop_table('reassurancerequest')
+    with op.batch_alter_table('pushsubscription', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pushsubscription_user_id'))
+        batch_op.drop_index(batch_op.f('ix_pushsubscription_couple_id'))
+
+    op.drop_table('pushsubscription')
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notice_user_id'))
         batch_op.drop_index(batch_op.f('ix_notice_couple_id'))
@@ -313,6 +419,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invite_couple_id'))
 
     op.drop_table('invite')
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_couple_id'))
+
+    op.drop_table('delivery')
     with op.batch_alter_table('condition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_condition_couple_id'))
 
