@@ -25,8 +25,10 @@ def app(tmp_path):
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH": "cheap",
             "WTF_CSRF_ENABLED": False,
+            "PUSH_ALLOW_HTTP": True,
         }
     )
+    app.config["SETTINGS"]["TRUST_VAPID_SUBJECT"] = "mailto:ops@kotsukotsu.example"
     engine = app.extensions["trust.engine"]
     if engine.dialect.name != "sqlite":
         SQLModel.metadata.drop_all(engine)

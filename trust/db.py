@@ -65,6 +65,15 @@ def make_engine(url: str):
     return engine
 
 
+def claim(db, statement) -> bool:
+    """Run a conditional UPDATE and say whether it changed exactly one row.
+
+    Plain Core execution: the ORM's session synchronisation may turn an UPDATE into
+    UPDATE … RETURNING, whose rowcount SQLite does not report, and a claim must not guess.
+    """
+    return db.connection().execute(statement).rowcount == 1
+
+
 def get_db() -> Session:
     """The database session of the current request, opened on first use."""
     if "db" not in g:

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from .comfort import active_space
 from .conditions import adherence_for
+from .db import claim
 from .models import CheckIn, Condition, Couple, Delivery, ReminderRule, User
 from .notices import notify
 from .push import send_queued
@@ -42,7 +43,7 @@ def dispatch_due(now: datetime, limit: int = 1000) -> int:
 
 
 def fire_due_rules(db, now: datetime, limit: int) -> int:
-    due = db.exec(
+    rows = db.exec(
         select(ReminderRule, User.timezone, Couple.timezone)
         .join(User, User.id == ReminderRule.user_id)
         .join(Couple, Couple.id == ReminderRule.couple_id)
@@ -50,18 +51,21 @@ def fire_due_rules(db, now: datetime, limit: int) -> int:
         .order_by(ReminderRule.next_due_at)
         .limit(limit)
     ).all()
+    # Plain copies: a rollback below expires ORM objects, and a reloaded next_due_at would
+    # be tomorrow's firing, claimable and wrongly sent today.
+    due = [(rule.model_copy(), rule.next_due_at, user_zone, couple_zone) for rule, user_zone, couple_zone in rows]
     db.commit()  # end the read; each claim below starts with its write
     fired = 0
-    for rule, user_zone, couple_zone in due:
+    for rule, due_at, user_zone, couple_zone in due:
         zone = ZoneInfo(couple_zone if rule.kind == "condition" else user_zone)
-        due_at = rule.next_due_at
         # The next firing after now: runs missed while the server was down are not replayed.
         following = next_due(parse_times(rule.times), parse_weekdays(rule.weekdays), zone, max(now, due_at))
-        claimed = db.exec(
+        claimed = claim(
+            db,
             update(ReminderRule)
             .where(ReminderRule.id == rule.id, ReminderRule.next_due_at == due_at, ReminderRule.enabled)
-            .values(next_due_at=following)
-        ).rowcount
+            .values(next_due_at=following),
+        )
         if not claimed:
             db.rollback()
             continue
@@ -101,19 +105,16 @@ def decide(db, rule: ReminderRule, due_at: datetime, now: datetime, zone: ZoneIn
 
 def nudge_overdue_contacts(db, now: datetime) -> int:
     """Nudge the rebuilding partner once when a contact's expected end passes, and once more later."""
-    overdue = db.exec(
+    overdue = [c.model_copy() for c in db.exec(
         select(CheckIn).where(
             CheckIn.kind == "contact",
             CheckIn.ended_at.is_(None),
             CheckIn.expected_end_at <= now,
             CheckIn.expected_end_at > now - OVERDUE_GIVE_UP,
         )
-    ).all()
-    done = {
-        key for (key,) in db.exec(
-            select(Delivery.key).where(Delivery.key.in_([f"overdue:{c.id}:{n}" for c in overdue for n in (1, 2)]))
-        )
-    } if overdue else set()
+    )]
+    keys = [f"overdue:{c.id}:{n}" for c in overdue for n in (1, 2)]
+    done = set(db.exec(select(Delivery.key).where(Delivery.key.in_(keys)))) if keys else set()
     db.commit()
     fired = 0
     for checkin in overdue:

@@ -14,7 +14,7 @@ from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectFi
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from . import accounts
-from .db import get_db, utcnow
+from .db import claim, get_db, utcnow
 from .i18n import LANGUAGES, is_zone
 from .models import Couple, Invite, User
 
@@ -67,12 +67,12 @@ def find_invite(db, token: str) -> Invite | None:
 
 def claim_invite(db, invite: Invite, now: datetime) -> bool:
     """Mark the invite used if nobody else has; True for the one request that wins."""
-    result = db.exec(
+    return claim(
+        db,
         update(Invite)
         .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.expires_at > now)
-        .values(used_at=now)
+        .values(used_at=now),
     )
-    return result.rowcount == 1
 
 
 def other_role(role: str) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import delete, update
 from sqlmodel import select
 
 from .accounts import paired_required
-from .db import get_db, utcnow
+from .db import claim, get_db, utcnow
 from .models import PushMessage, PushSubscription, User
 from .scoping import get_owned, scoped
 
@@ -147,11 +147,12 @@ def send_queued(db, now: datetime, limit: int = 200) -> int:
     key = vapid_key()
     sent = 0
     for message_id in due:
-        claimed = db.exec(
+        claimed = claim(
+            db,
             update(PushMessage)
             .where(PushMessage.id == message_id, PushMessage.state == "queued")
-            .values(state="sending", attempts=PushMessage.attempts + 1)
-        ).rowcount
+            .values(state="sending", attempts=PushMessage.attempts + 1),
+        )
         db.commit()
         if not claimed:
             continue
