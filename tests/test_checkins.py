@@ -266,3 +266,9 @@ def test_an_answered_consult_cannot_be_edited_even_within_grace(ren, hana, db):
     assert response.status_code == 409
     assert db.get(CheckIn, consult).body == "May I go out on Friday?"
     assert ren.post(f"/checkins/{consult}/delete").status_code == 409
+
+
+def test_a_contact_without_an_expected_end_is_fine(ren, db):
+    response = post_checkin(ren, kind="contact", body="Popping out to the shop")
+    assert response.status_code == 302
+    assert db.get(CheckIn, created_id(response)).expected_end_at is None

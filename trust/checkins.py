@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import func, select
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from . import photos
 from .accounts import paired_required, require_role, role_required
@@ -99,14 +99,15 @@ class CheckInForm(FlaskForm):
         validators=[DataRequired(message=_l("Please write something.")), Length(max=2000)],
         filters=[lambda v: v.strip() if v else v],
     )
-    expected_end = StringField(_l("Until about (for a contact)"), validators=[Optional()])
+    expected_end = StringField(_l("Until about (for a contact)"))
     condition = SelectField(_l("For a condition"), choices=[], validate_choice=False)
     photos = MultipleFileField(_l("Photos (up to 4)"))
     corrects = HiddenField()
 
     def validate_expected_end(self, field):
+        # Runs for empty input too (no Optional()), so `parsed` always exists after validation.
         field.parsed = None
-        if field.data:
+        if field.data and field.data.strip():
             try:
                 field.parsed = time.fromisoformat(field.data.strip()[:5])
             except ValueError:
@@ -239,7 +240,8 @@ def new():
     db.flush()
     written = photos.store_photos(db, prepared, couple_id=checkin.couple_id, checkin_id=checkin.id, now=now)
     kind = "consult" if checkin.kind == "consult" else "checkin"
-    tell_partner(db, current_user, kind=kind, url=url_for("checkins.show", checkin_id=checkin.id), now=now)
+    tell_partner(db, current_user, kind=kind, url=url_for("checkins.show", checkin_id=checkin.id), now=now,
+                 detail=checkin.body)
     try:
         db.commit()
     except Exception:

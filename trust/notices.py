@@ -56,13 +56,13 @@ def notify(db, *, couple_id: int, user_id: int, kind: str, url: str, now, detail
         g.push_queued = True  # wakes the dispatcher once the request is done
 
 
-def tell_partner(db, user, *, kind: str, url: str, now):
+def tell_partner(db, user, *, kind: str, url: str, now, detail: str = ""):
     """Leave a notice for `user`'s partner, if they have joined."""
     from .accounts import partner_of
 
     partner = partner_of(user)
     if partner is not None:
-        notify(db, couple_id=user.couple_id, user_id=partner.id, kind=kind, url=url, now=now)
+        notify(db, couple_id=user.couple_id, user_id=partner.id, kind=kind, url=url, now=now, detail=detail)
 
 
 def unread_count(db, user) -> int:
