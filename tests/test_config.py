@@ -1,6 +1,7 @@
 """Settings are parsed strictly, documented, and `python app.py` really starts."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -77,3 +78,48 @@ def test_a_malformed_setting_stops_start_up_with_a_message(tmp_path):
     result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "TRUST_PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def wait_for_line(process, text, timeout=30):
+    """Read the process's output until a line contains `text`; return everything read."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline().decode()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+    raise AssertionError(f"{text!r} not seen in: {''.join(seen)}")
+
+
+def test_the_scheduler_process_stops_cleanly_on_sigterm(tmp_path):
+    env = dict(os.environ, TRUST_INSTANCE_PATH=str(tmp_path))
+    env.pop("TRUST_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "migrate"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=60)
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_line(process, "scheduler process started")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert "scheduler stopped" in process.stdout.read().decode()
+    finally:
+        process.kill()
+
+
+def test_python_app_py_runs_the_scheduler_and_stops_on_sigterm(tmp_path):
+    port = free_port()
+    env = dict(os.environ, TRUST_INSTANCE_PATH=str(tmp_path), TRUST_PORT=str(port))
+    env.pop("TRUST_DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_line(process, "scheduler started in-process")
+        wait_for_line(process, "Serving on")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert "scheduler stopped" in process.stdout.read().decode()
+    finally:
+        process.kill()

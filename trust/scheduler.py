@@ -2,6 +2,7 @@
 import logging
 import signal
 import threading
+import time
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -56,10 +57,22 @@ def run_blocking(app):
     """`flask --app app scheduler`: run until SIGTERM or SIGINT, finishing the current unit first."""
     scheduler = configure(BlockingScheduler(timezone=timezone.utc), app)
 
+    stopping = threading.Event()
+
+    def stop_when_running():
+        # A signal may arrive before start() has begun its loop; shutting down then would be
+        # refused and the loop would run on.
+        while not scheduler.running:
+            time.sleep(0.05)
+        scheduler.shutdown(wait=True)
+
     def stop(signum, _frame):
+        if stopping.is_set():
+            return
+        stopping.set()
         log.info("signal %s: finishing the current dispatch, then stopping", signum)
         # shutdown(wait=True) waits for the running job; do it off the signal handler's stack.
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+        threading.Thread(target=stop_when_running, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
