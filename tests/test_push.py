@@ -219,3 +219,14 @@ def test_service_worker_and_manifest(client):
     for icon in data["icons"]:
         assert client.get(icon["src"]).status_code == 200
     assert client.get("/offline").status_code == 200
+
+
+def test_finished_messages_are_dropped_after_a_week(app, ren, hana, ren_phone, service, db):
+    hana.post("/reassurance")
+    now = datetime.now(UTC)
+    dispatch(app, now)
+    assert db.exec(select(PushMessage)).one().state == "sent"
+    dispatch(app, now + timedelta(days=6))
+    assert len(db.exec(select(PushMessage)).all()) == 1
+    dispatch(app, now + timedelta(days=8))
+    assert db.exec(select(PushMessage)).all() == []

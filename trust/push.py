@@ -128,8 +128,15 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
+KEEP_FINISHED = timedelta(days=7)
+
+
 def send_queued(db, now: datetime, limit: int = 200) -> int:
     """Send the queued pushes that are due, each claimed first so no two workers send it; returns sent."""
+    # Finished messages are kept a week for the device list's sake, then dropped.
+    db.exec(delete(PushMessage).where(PushMessage.state.in_(("sent", "failed", "expired")),
+                                      PushMessage.created_at < now - KEEP_FINISHED))
+    db.commit()
     due = db.exec(
         select(PushMessage.id)
         .where(PushMessage.state == "queued", PushMessage.next_attempt_at <= now)
