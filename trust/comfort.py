@@ -1,18 +1,19 @@
 """Comfort (安心度), "I need reassurance" and "I need space" — the hurt partner's voice."""
 from datetime import datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlmodel import select
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .accounts import paired_required, require_role, role_required
 from .db import get_db, utcnow
-from .models import COMFORT_TAGS, ComfortEntry, ReassuranceRequest, SpacePeriod
+from .models import COMFORT_TAGS, ComfortEntry, ReassuranceRequest, SpacePeriod, User
 from .notices import notify, tell_partner
 from .scoping import get_owned, scoped
 
@@ -29,6 +30,11 @@ TAG_LABELS = {
     "reassured": _l("Felt reassured"),
 }
 SPACE_HOURS = (1, 3, 12, 24, 72, 168)
+SHARING_LABELS = {
+    "daily": _l("Each entry I share (private ones never)"),
+    "weekly": _l("Weekly averages only"),
+    "none": _l("Nothing"),
+}
 REASSURANCE_REPEAT = timedelta(minutes=10)
 
 
@@ -140,12 +146,42 @@ def index():
     entries = db.exec(
         scoped(ComfortEntry, current_user.couple_id).order_by(ComfortEntry.created_at.desc()).limit(60)
     ).all()
+    sharing = "daily"
+    weekly = []
+    if current_user.role != "hurt":
+        author = db.exec(select(User).where(User.couple_id == current_user.couple_id, User.role == "hurt")).first()
+        sharing = author.comfort_sharing if author else "none"
+        if sharing != "daily":
+            entries = []
+        if sharing == "weekly" and author is not None:
+            from .trends import Period, comfort_by_day, weekly_means
+
+            today = utcnow().date()
+            period = Period(today - timedelta(weeks=12), today)
+            weekly = [w for w in weekly_means(comfort_by_day(db, current_user.couple_id, author.id, period.start,
+                                                             period.end, False), period) if w[1] is not None]
     return render_template(
         "comfort/index.html",
         form=form,
         entries=visible_entries(entries, current_user.id),
         tag_labels=TAG_LABELS,
+        sharing=sharing,
+        weekly=list(reversed(weekly)),
+        sharing_labels=SHARING_LABELS,
     ), status
+
+
+@bp.post("/comfort/sharing")
+@role_required("hurt")
+def sharing():
+    """What the rebuilding partner sees of comfort: every entry, weekly averages, or nothing."""
+    choice = request.form.get("sharing", "")
+    if choice not in SHARING_LABELS:
+        abort(400)
+    current_user.comfort_sharing = choice
+    get_db().commit()
+    flash(_("Saved."))
+    return redirect(url_for("comfort.index"))
 
 
 @bp.post("/reassurance")

@@ -57,6 +57,10 @@ def init_app(app):
                                                  ("Safari/", "Safari")) if key in ua), "")
         return " · ".join(p for p in (system, browser) if p) or "?"
 
+    @app.template_filter("month")
+    def month_filter(value):
+        return format_date(value, "MMM yyyy") if value else ""
+
     @app.template_filter("d")
     def date_filter(value):
         return format_date(value, "medium") if value else ""

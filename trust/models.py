@@ -4,7 +4,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from .db import UTCDateTime
 
@@ -63,6 +63,8 @@ class User(UserMixin, SQLModel, table=True):
     quiet_end: Optional[str] = Field(default=None, max_length=5)
     # Lock screens show generic text unless the user asks for details.
     push_detail: bool = False
+    # What the partner sees of this user's comfort: "daily", "weekly" (averages only) or "none".
+    comfort_sharing: str = Field(default="daily", max_length=8)
 
     def get_id(self):
         return self.alternative_id
@@ -133,6 +135,8 @@ class ConditionEvent(SQLModel, table=True):
 
 
 class CheckIn(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_checkin_couple_day", "couple_id", "local_date"),)
+
     id: Optional[int] = Field(default=None, primary_key=True)
     couple_id: int = Field(foreign_key="couple.id", index=True)
     author_id: int = Field(foreign_key="user.id")
@@ -149,6 +153,7 @@ class CheckIn(SQLModel, table=True):
     replied_at: Optional[datetime] = utc_column()
     created_at: datetime = utc_column(nullable=False, index=True)
     edited_at: Optional[datetime] = utc_column()
+    local_date: Optional[date] = Field(default=None, nullable=False)
 
 
 class Photo(SQLModel, table=True):
@@ -174,6 +179,8 @@ class Reaction(SQLModel, table=True):
 
 
 class ComfortEntry(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_comfortentry_couple_day", "couple_id", "local_date"),)
+
     id: Optional[int] = Field(default=None, primary_key=True)
     couple_id: int = Field(foreign_key="couple.id", index=True)
     author_id: int = Field(foreign_key="user.id")
@@ -184,6 +191,8 @@ class ComfortEntry(SQLModel, table=True):
     # A private entry is never shown to the partner, not even its level.
     private: bool = False
     created_at: datetime = utc_column(nullable=False, index=True)
+    # The couple's calendar day when it was written: trends group by it in SQL on any database.
+    local_date: Optional[date] = Field(default=None, nullable=False)
 
 
 class ReassuranceRequest(SQLModel, table=True):
@@ -288,3 +297,14 @@ class PushMessage(SQLModel, table=True):
     last_status: Optional[int] = None
     created_at: datetime = utc_column(nullable=False)
     sent_at: Optional[datetime] = utc_column()
+
+
+@sa.event.listens_for(Session, "before_flush")
+def fill_local_dates(session, _context, _instances):
+    """Stamp new check-ins and comfort entries with the couple's calendar day."""
+    from zoneinfo import ZoneInfo
+
+    for row in session.new:
+        if isinstance(row, (CheckIn, ComfortEntry)) and row.local_date is None:
+            couple = session.get(Couple, row.couple_id)
+            row.local_date = row.created_at.astimezone(ZoneInfo(couple.timezone)).date()

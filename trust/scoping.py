@@ -5,9 +5,9 @@ from sqlmodel import select
 from .db import get_db
 
 
-def scoped(model, couple_id: int):
-    """A SELECT of `model` limited to rows owned by `couple_id`."""
-    return select(model).where(model.couple_id == couple_id)
+def scoped(model, couple_id: int, *columns):
+    """A SELECT of `model` (or of some of its columns, for aggregates) limited to rows owned by `couple_id`."""
+    return select(*(columns or (model,))).where(model.couple_id == couple_id)
 
 
 def get_owned(model, row_id, couple_id: int):

@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('quiet_start', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
     sa.Column('quiet_end', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
     sa.Column('push_detail', sa.Boolean(), nullable=False),
+    sa.Column('comfort_sharing', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.ForeignKeyConstraint(['couple_id'], ['couple.id'], name=op.f('fk_user_couple_id_couple')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('alternative_id', name=op.f('uq_user_alternative_id')),
@@ -69,11 +70,13 @@ def upgrade():
     sa.Column('note_shared', sa.Boolean(), nullable=False),
     sa.Column('private', sa.Boolean(), nullable=False),
     sa.Column('created_at', trust.db.UTCDateTime(), nullable=False),
+    sa.Column('local_date', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_comfortentry_author_id_user')),
     sa.ForeignKeyConstraint(['couple_id'], ['couple.id'], name=op.f('fk_comfortentry_couple_id_couple')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comfortentry'))
     )
     with op.batch_alter_table('comfortentry', schema=None) as batch_op:
+        batch_op.create_index('ix_comfortentry_couple_day', ['couple_id', 'local_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_comfortentry_couple_id'), ['couple_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comfortentry_created_at'), ['created_at'], unique=False)
 
@@ -239,6 +242,7 @@ def upgrade():
     sa.Column('replied_at', trust.db.UTCDateTime(), nullable=True),
     sa.Column('created_at', trust.db.UTCDateTime(), nullable=False),
     sa.Column('edited_at', trust.db.UTCDateTime(), nullable=True),
+    sa.Column('local_date', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_checkin_author_id_user')),
     sa.ForeignKeyConstraint(['condition_id'], ['condition.id'], name=op.f('fk_checkin_condition_id_condition')),
     sa.ForeignKeyConstraint(['corrects_id'], ['checkin.id'], name=op.f('fk_checkin_corrects_id_checkin')),
@@ -247,6 +251,7 @@ def upgrade():
     )
     with op.batch_alter_table('checkin', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checkin_condition_id'), ['condition_id'], unique=False)
+        batch_op.create_index('ix_checkin_couple_day', ['couple_id', 'local_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkin_couple_id'), ['couple_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkin_created_at'), ['created_at'], unique=False)
 
@@ -386,6 +391,7 @@ def downgrade():
     with op.batch_alter_table('checkin', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkin_created_at'))
         batch_op.drop_index(batch_op.f('ix_checkin_couple_id'))
+        batch_op.drop_index('ix_checkin_couple_day')
         batch_op.drop_index(batch_op.f('ix_checkin_condition_id'))
 
     op.drop_table('checkin')
@@ -430,6 +436,7 @@ def downgrade():
     with op.batch_alter_table('comfortentry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_comfortentry_created_at'))
         batch_op.drop_index(batch_op.f('ix_comfortentry_couple_id'))
+        batch_op.drop_index('ix_comfortentry_couple_day')
 
     op.drop_table('comfortentry')
     with op.batch_alter_table('user', schema=None) as batch_op:

@@ -1,0 +1,144 @@
+"""The /trends page and its CSV: thin views over trust.trends and trust.charts."""
+import csv
+import io
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from . import charts, trends
+from .accounts import paired_required
+from .conditions import couple_of
+from .dashboard import day_number
+from .db import get_db, utcnow
+from .models import User
+
+bp = Blueprint("trends", __name__)
+
+
+def comfort_author(db, couple_id):
+    return db.exec(select(User).where(User.couple_id == couple_id, User.role == "hurt")).first()
+
+
+def load(range_key: str, end_raw: str | None):
+    """Everything the page and the CSV show, aggregated per day in SQL."""
+    db = get_db()
+    couple = couple_of(current_user)
+    zone = ZoneInfo(couple.timezone)
+    now = utcnow()
+    today = now.astimezone(zone).date()
+    if range_key not in trends.RANGES:
+        range_key = "3m"
+    try:
+        end = date.fromisoformat(end_raw) if end_raw else None
+    except ValueError:
+        abort(400)
+    period = trends.period_for(range_key, end, couple.started_on, today)
+    author = comfort_author(db, couple.id)
+    own = author is not None and author.id == current_user.id
+    sharing = "daily" if own else (author.comfort_sharing if author else "none")
+    comfort = {}
+    if author is not None and sharing != "none":
+        comfort = trends.comfort_by_day(db, couple.id, author.id, period.start - timedelta(days=89), period.end, own)
+    checkins = trends.checkins_by_day(db, couple.id, period.start, period.end)
+    together = trends.together_by_day(db, couple.id, period.start, period.end)
+    first_linked = trends.first_linked_checkin_by_day(db, couple.id, period.start, period.end)
+    marks = trends.markers(db, couple.id, zone, period)
+    keeping = trends.monthly_keeping(
+        trends.daily_conditions(db, couple.id), first_linked, [d for d, k in marks if k == "slip"], zone, period, now
+    )
+    return dict(db=db, couple=couple, zone=zone, today=today, period=period, range_key=range_key, author=author,
+                own=own, sharing=sharing, comfort=comfort, checkins=checkins, together=together, marks=marks,
+                keeping=keeping)
+
+
+def short_date(day):
+    return format_date(day, "MMM d") if isinstance(day, date) else ""
+
+
+def month_label(day):
+    return format_date(day, "MMM yyyy")
+
+
+@bp.get("/trends")
+@paired_required
+def index():
+    data = load(request.args.get("range", "3m"), request.args.get("end"))
+    period, comfort, days = data["period"], data["comfort"], data["period"].days
+    long_range = len(days) > 120
+    label = short_date if not long_range else month_label
+    daily = trends.daily_means(comfort, days)
+    weekly_comfort = trends.weekly_means(comfort, period)
+    comfort_chart = heat = None
+    if data["sharing"] == "daily" and comfort:
+        comfort_chart = charts.comfort_chart(
+            days, daily, {w: trends.rolling_average(comfort, days, w) for w in trends.WINDOWS}, data["marks"], label,
+            _("Comfort by day with 7-, 30- and 90-day averages"),
+        )
+        history = trends.comfort_by_day(data["db"], data["couple"].id, data["author"].id, data["couple"].started_on,
+                                        data["today"], data["own"])
+        years = {}
+        for day, (total, count) in history.items():
+            years.setdefault(day.year, {})[day] = total / count
+        heat = charts.heatmap(years, _("Comfort by day, one year per row"))
+    elif data["sharing"] == "weekly" and comfort:
+        weeks = [w for w, _v in weekly_comfort]
+        comfort_chart = charts.stacked_bars(weeks, [("comfort", [v or 0 for _w, v in weekly_comfort])], label,
+                                            _("Weekly average comfort"), top=10)
+    weekly_checkins = trends.weekly_checkins(data["checkins"], period)
+    checkin_chart = charts.stacked_bars(
+        [w for w, _c in weekly_checkins],
+        [(kind, [c[kind] for _w, c in weekly_checkins]) for kind in ("report", "contact", "consult")],
+        label, _("Check-ins per week, by kind"),
+    )
+    weekly_minutes = trends.weekly_minutes(data["together"], period)
+    together_chart = charts.stacked_bars([w for w, _m in weekly_minutes], [("together", [m / 60 for _w, m in weekly_minutes])],
+                                         label, _("Hours together per week"))
+    keeping = data["keeping"]
+    keeping_chart = charts.stacked_bars(
+        [m for m, *_rest in keeping], [("kept", [k for _m, k, _x, _s in keeping]), ("missed", [x for _m, _k, x, _s in keeping])],
+        month_label, _("Daily conditions kept and missed per month"),
+    ) if any(k or x for _m, k, x, _s in keeping) else None
+    previous_end = trends.earlier(period, data["range_key"], data["couple"].started_on)
+    later_end = period.end + timedelta(days=len(days)) if period.end < data["today"] else None
+    return render_template(
+        "trends/index.html",
+        **{k: data[k] for k in ("period", "range_key", "sharing", "own", "marks", "keeping", "today")},
+        day_number=day_number(data["couple"].started_on, data["today"]),
+        summary=trends.comfort_summary(comfort, period.end) if data["sharing"] == "daily" else None,
+        comfort_chart=comfort_chart, heat=heat, checkin_chart=checkin_chart, together_chart=together_chart,
+        keeping_chart=keeping_chart, weekly_comfort=weekly_comfort, weekly_checkins=weekly_checkins,
+        weekly_minutes=weekly_minutes, daily_rows=[(d, v) for d, v in zip(days, daily) if v is not None],
+        total_checkins=sum(sum(c.values()) for c in data["checkins"].values()),
+        total_hours=round(sum(data["together"].values()) / 60, 1),
+        previous_end=previous_end, later_end=min(later_end, data["today"]) if later_end else None,
+        ranges=list(trends.RANGES),
+    )
+
+
+@bp.get("/trends.csv")
+@paired_required
+def download():
+    """What the page shows, one row per day."""
+    data = load(request.args.get("range", "3m"), request.args.get("end"))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    show_daily = data["sharing"] == "daily"
+    writer.writerow(["date", "comfort_average", "comfort_entries", "reports", "contacts", "consults", "together_minutes"])
+    for day in data["period"].days:
+        total, count = data["comfort"].get(day, (0, 0))
+        kinds = data["checkins"].get(day, {})
+        writer.writerow([
+            day.isoformat(),
+            f"{total / count:.2f}" if count and show_daily else "",
+            count if show_daily else "",
+            kinds.get("report", 0), kinds.get("contact", 0), kinds.get("consult", 0),
+            data["together"].get(day, 0),
+        ])
+    name = f"kotsukotsu-trends-{data['period'].start}-{data['period'].end}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
