@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 600, 190
-LEFT, RIGHT, TOP, BOTTOM = 26, 6, 8, 34
+# Drawn at a phone's width, so text in the SVG is the size it says.
+WIDTH, HEIGHT = 360, 170
+LEFT, RIGHT, TOP, BOTTOM = 24, 6, 8, 30
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 
@@ -32,12 +33,12 @@ def y_at(value: float, top: float = 10) -> float:
     return TOP + PLOT_H * (1 - value / top)
 
 
-def line_path(values: list, count: int, top: float = 10) -> str:
-    """One path for a series with gaps: a new segment starts after each missing value."""
+def line_path(values: list, count: int, top: float = 10, joined: bool = False) -> str:
+    """One path for a series with gaps: a new segment starts after each missing value (unless `joined`)."""
     parts, pen_down = [], False
     for index, value in enumerate(values):
         if value is None:
-            pen_down = False
+            pen_down = pen_down and joined
             continue
         parts.append(f"{'L' if pen_down else 'M'}{n(x_at(index, count))} {n(y_at(value, top))}")
         pen_down = True
@@ -50,7 +51,7 @@ def x_labels(days: list[date], format_label) -> str:
     picks = sorted({0, len(days) // 2, len(days) - 1})
     anchors = {0: "start", len(days) - 1: "end"}
     return "".join(
-        f'<text class="axis" x="{n(x_at(i, len(days)))}" y="{HEIGHT - 20}" text-anchor="{anchors.get(i, "middle")}">'
+        f'<text class="axis" x="{n(x_at(i, len(days)))}" y="{HEIGHT - 6}" text-anchor="{anchors.get(i, "middle")}">'
         f"{escape(format_label(days[i]))}</text>"
         for i in picks
     )
@@ -68,20 +69,24 @@ def comfort_chart(days, daily, rolling: dict, marks, format_label, label, show_p
     """Daily comfort (dots, or a faint line on long ranges) with rolling averages and markers."""
     count = len(days)
     body = [grid(10, [0, 5, 10])]
+    # Beyond a year, averages are drawn every few days (a phone has ~360 pixels) and the daily
+    # values are left to the calendar below.
+    step = max(1, count // 180) if count > 400 else 1
     if show_points and count <= 120:
         body.append("".join(
-            f'<circle class="dot" cx="{n(x_at(i, count))}" cy="{n(y_at(v))}" r="2.5"/>'
+            f'<circle class="dot" cx="{n(x_at(i, count))}" cy="{n(y_at(v))}" r="2"/>'
             for i, v in enumerate(daily) if v is not None
         ))
-    elif show_points:
+    elif show_points and step == 1:
         body.append(f'<path class="daily" d="{line_path(daily, count)}"/>')
     for window, values in rolling.items():
-        body.append(f'<path class="avg avg{window}" d="{line_path(values, count)}"/>')
+        sampled = [v if i % step == 0 or i == count - 1 else None for i, v in enumerate(values)]
+        body.append(f'<path class="avg avg{window}" d="{line_path(sampled, count, joined=step > 1)}"/>')
     index = {day: i for i, day in enumerate(days)}
     for day, kind in marks:
         if day in index:
             x = n(x_at(index[day], count))
-            body.append(f'<path class="mark {kind}" d="M{x} {HEIGHT - BOTTOM + 2}v7"/>')
+            body.append(f'<path class="mark {kind}" d="M{x} {HEIGHT - BOTTOM + 2}v8"/>')
     body.append(x_labels(days, format_label))
     return svg("".join(body), label)
 
@@ -110,7 +115,7 @@ def stacked_bars(labels: list[date], series: list[tuple[str, list[float]]], form
         picks = sorted({0, count // 2, count - 1})
         anchors = {0: "start", count - 1: "end"}
         body.append("".join(
-            f'<text class="axis" x="{n(LEFT + i * step + step / 2)}" y="{HEIGHT - 20}" text-anchor="{anchors.get(i, "middle")}">'
+            f'<text class="axis" x="{n(LEFT + i * step + step / 2)}" y="{HEIGHT - 6}" text-anchor="{anchors.get(i, "middle")}">'
             f"{escape(format_label(labels[i]))}</text>"
             for i in picks
         ))
@@ -134,7 +139,7 @@ def heatmap(years: dict[int, dict[date, float]], label: str) -> Markup:
     texts = []
     for row, year in enumerate(sorted(years, reverse=True)):
         origin_y = row * row_height + 12
-        texts.append(f'<text class="axis" x="0" y="{origin_y + 3 * step + 7}">{year}</text>')
+        texts.append(f'<text class="axis year" x="0" y="{origin_y + 3 * step + 7}">{year}</text>')
         jan1 = date(year, 1, 1)
         first_monday = jan1 - timedelta(days=jan1.weekday())
         for day, value in years[year].items():

@@ -20,6 +20,18 @@ def register_cli(app):
 
         run_blocking(current_app._get_current_object())
 
+    @app.cli.command("demo")
+    @click.option("--years", default=1, show_default=True, type=click.IntRange(0, 20),
+                  help="How many years of history to create.")
+    def demo(years):
+        """Create (or recreate) the demo couple demo-rebuilding / demo-hurt and print its password."""
+        from .demo import build_demo
+
+        database.upgrade(current_app.config["DATABASE_URL"])
+        with current_app.test_request_context():
+            password = build_demo(get_db(), years, utcnow())
+        click.echo(f"demo-rebuilding and demo-hurt, password: {password}")
+
     @app.cli.command("invite")
     @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
                   help="Address the invited person opens, as they reach this server.")

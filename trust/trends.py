@@ -44,6 +44,15 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def bucket_for(period: "Period"):
+    """Weeks for up to about a year, months beyond: a phone shows a few hundred bars at most."""
+    return week_start if len(period.days) <= 400 else month_start
+
+
 # --- SQL: one row per day, never one per entry --------------------------------------------------
 
 
@@ -101,14 +110,21 @@ def rolling_average(daily: dict, days: list[date], window: int) -> list[float | 
     Days without entries add nothing; a window with no entries at all has no value (a gap
     in the line, not a zero).
     """
+    if not days:
+        return []
+    # Running sums over every calendar day from the first window's start: linear in the days shown.
+    first = days[0] - timedelta(days=window - 1)
+    span = (days[-1] - first).days + 1
+    totals, counts = [0] * (span + 1), [0] * (span + 1)
+    for offset in range(span):
+        total, count = daily.get(first + timedelta(days=offset), (0, 0))
+        totals[offset + 1] = totals[offset] + total
+        counts[offset + 1] = counts[offset] + count
     result = []
     for day in days:
-        total = count = 0
-        for back in range(window):
-            value = daily.get(day - timedelta(days=back))
-            if value:
-                total += value[0]
-                count += value[1]
+        end = (day - first).days + 1
+        count = counts[end] - counts[max(0, end - window)]
+        total = totals[end] - totals[max(0, end - window)]
         result.append(round(total / count, 2) if count else None)
     return result
 
@@ -117,27 +133,27 @@ def daily_means(daily: dict, days: list[date]) -> list[float | None]:
     return [round(daily[d][0] / daily[d][1], 2) if d in daily else None for d in days]
 
 
-def weekly_means(daily: dict, period: Period) -> list[tuple[date, float | None]]:
+def weekly_means(daily: dict, period: Period, bucket=week_start) -> list[tuple[date, float | None]]:
     weeks = {}
     for day in period.days:
-        bucket = weeks.setdefault(week_start(day), [0, 0])
+        totals = weeks.setdefault(bucket(day), [0, 0])
         if day in daily:
-            bucket[0] += daily[day][0]
-            bucket[1] += daily[day][1]
+            totals[0] += daily[day][0]
+            totals[1] += daily[day][1]
     return [(week, round(t / c, 2) if c else None) for week, (t, c) in sorted(weeks.items())]
 
 
-def weekly_checkins(by_day: dict, period: Period) -> list[tuple[date, Counter]]:
+def weekly_checkins(by_day: dict, period: Period, bucket=week_start) -> list[tuple[date, Counter]]:
     weeks = {}
     for day in period.days:
-        weeks.setdefault(week_start(day), Counter()).update(by_day.get(day, Counter()))
+        weeks.setdefault(bucket(day), Counter()).update(by_day.get(day, Counter()))
     return sorted(weeks.items())
 
 
-def weekly_minutes(by_day: dict, period: Period) -> list[tuple[date, int]]:
+def weekly_minutes(by_day: dict, period: Period, bucket=week_start) -> list[tuple[date, int]]:
     weeks = {}
     for day in period.days:
-        weeks[week_start(day)] = weeks.get(week_start(day), 0) + by_day.get(day, 0)
+        weeks[bucket(day)] = weeks.get(bucket(day), 0) + by_day.get(day, 0)
     return sorted(weeks.items())
 
 

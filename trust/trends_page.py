@@ -72,7 +72,10 @@ def index():
     long_range = len(days) > 120
     label = short_date if not long_range else month_label
     daily = trends.daily_means(comfort, days)
-    weekly_comfort = trends.weekly_means(comfort, period)
+    bucket = trends.bucket_for(period)
+    by_month = bucket is trends.month_start
+    bar_label = month_label if by_month else label
+    weekly_comfort = trends.weekly_means(comfort, period, bucket)
     comfort_chart = heat = None
     if data["sharing"] == "daily" and comfort:
         comfort_chart = charts.comfort_chart(
@@ -87,17 +90,17 @@ def index():
         heat = charts.heatmap(years, _("Comfort by day, one year per row"))
     elif data["sharing"] == "weekly" and comfort:
         weeks = [w for w, _v in weekly_comfort]
-        comfort_chart = charts.stacked_bars(weeks, [("comfort", [v or 0 for _w, v in weekly_comfort])], label,
+        comfort_chart = charts.stacked_bars(weeks, [("comfort", [v or 0 for _w, v in weekly_comfort])], bar_label,
                                             _("Weekly average comfort"), top=10)
-    weekly_checkins = trends.weekly_checkins(data["checkins"], period)
+    weekly_checkins = trends.weekly_checkins(data["checkins"], period, bucket)
     checkin_chart = charts.stacked_bars(
         [w for w, _c in weekly_checkins],
         [(kind, [c[kind] for _w, c in weekly_checkins]) for kind in ("report", "contact", "consult")],
-        label, _("Check-ins per week, by kind"),
+        bar_label, _("Check-ins per month, by kind") if by_month else _("Check-ins per week, by kind"),
     )
-    weekly_minutes = trends.weekly_minutes(data["together"], period)
+    weekly_minutes = trends.weekly_minutes(data["together"], period, bucket)
     together_chart = charts.stacked_bars([w for w, _m in weekly_minutes], [("together", [m / 60 for _w, m in weekly_minutes])],
-                                         label, _("Hours together per week"))
+                                         bar_label, _("Hours together per month") if by_month else _("Hours together per week"))
     keeping = data["keeping"]
     keeping_chart = charts.stacked_bars(
         [m for m, *_rest in keeping], [("kept", [k for _m, k, _x, _s in keeping]), ("missed", [x for _m, _k, x, _s in keeping])],
@@ -117,6 +120,7 @@ def index():
         total_hours=round(sum(data["together"].values()) / 60, 1),
         previous_end=previous_end, later_end=min(later_end, data["today"]) if later_end else None,
         ranges=list(trends.RANGES),
+        by_month=by_month,
     )
 
 
