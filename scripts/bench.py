@@ -149,14 +149,134 @@ def bench_reassurance(service):
         scheduler.shutdown(wait=True)
 
 
+def percentiles(samples):
+    samples = sorted(samples)
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+
+
+def timed(session, url, rounds):
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = session.get(url)
+        samples.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+    return percentiles(samples)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def first_visit_bytes(base, username, password):
+    """Bytes a fresh browser transfers opening /trends (page, styles, script, service worker, icons)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True)
+        context.request.post(base + "/login", form={"username": username, "password": password,
+                                                     "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                                                             context.request.get(base + "/login").text()).group(1)})
+        page = context.new_page()
+        sizes = []
+        page.on("requestfinished", lambda request: sizes.append(request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"]))
+        page.goto(base + "/trends?range=all", wait_until="networkidle")
+        page.wait_for_timeout(500)
+        browser.close()
+    return sum(sizes), len(sizes)
+
+
+def bench_pages():
+    """p50/p95 of /healthz, the dashboard and /trends on 3 months and 5 years of demo data, one running server."""
+    import os
+    import subprocess
+
+    from trust.demo import build_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="kotsukotsu-bench-"))
+    app = make_app(folder)
+    passwords = {}
+    with app.app_context(), app.test_request_context(), Session(app.extensions["trust.engine"]) as db:
+        for prefix, years in (("short", 0.25), ("long", 5)):
+            passwords[prefix] = build_demo(db, years, datetime.now(UTC), prefix=prefix)
+    port = free_port()
+    env = dict(os.environ, TRUST_INSTANCE_PATH=str(folder), TRUST_PORT=str(port), TRUST_SECRET_KEY="bench",
+               TRUST_DATABASE_URL=app.config["DATABASE_URL"])
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(base + "/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        rounds = 60
+        sessions = {prefix: login_with(base, f"{prefix}-hurt", passwords[prefix]) for prefix in passwords}
+        anonymous = requests.Session()
+        for session in sessions.values():  # warm up templates and caches
+            timed(session, base + "/trends?range=all", 3)
+        health = timed(anonymous, base + "/healthz", rounds)
+        print(f"pages ({rounds} requests each, ms; ratio to /healthz p50 {health[0] * 1000:.1f} ms):")
+        results = {}
+        for prefix, label in (("short", "3 months"), ("long", "5 years")):
+            for name, path in [("dashboard", "/")] + [(f"trends {r}", f"/trends?range={r}") for r in ("4w", "3m", "1y", "all")]:
+                p50, p95 = timed(sessions[prefix], base + path, rounds)
+                results[(prefix, name)] = p50
+                print(f"  {label:9} {name:11} p50 {p50 * 1000:6.1f}  p95 {p95 * 1000:6.1f}  x{p50 / health[0]:5.1f}")
+        # The page cache keys on the end date: distinct ends measure the uncached computation.
+        cold = []
+        for back in range(12):
+            end = (datetime.now(UTC) - timedelta(days=back + 1)).date().isoformat()
+            start = time.perf_counter()
+            sessions["long"].get(f"{base}/trends?range=all&end={end}")
+            cold.append(time.perf_counter() - start)
+        cold_p50, cold_p95 = percentiles(cold)
+        print(f"  5 years   trends all, uncached  p50 {cold_p50 * 1000:6.1f}  p95 {cold_p95 * 1000:6.1f}  x{cold_p50 / health[0]:5.1f}")
+        memory = rss_mb(server.pid)
+        transferred, requests_made = first_visit_bytes(base, "long-hurt", passwords["long"])
+        checks = [
+            ("/trends (all) p50 <= 5 x /healthz, 5 years", results[("long", "trends all")] <= 5 * health[0]),
+            ("5 years <= 1.5 x 3 months, /trends (all)", results[("long", "trends all")] <= 1.5 * results[("short", "trends all")]),
+            ("dashboard <= 3 x /healthz, 5 years", results[("long", "dashboard")] <= 3 * health[0]),
+            (f"resident memory {memory:.0f} MB <= 100 MB (web server and scheduler, one process)", memory <= 100),
+            (f"first visit to /trends {transferred / 1024:.0f} KB in {requests_made} requests <= 150 KB", transferred <= 150 * 1024),
+        ]
+        for text, passed in checks:
+            print(f"  {'met   ' if passed else 'MISSED'} {text}")
+        return all(passed for _text, passed in checks)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def login_with(base, username, password):
+    session = requests.Session()
+    page = session.get(base + "/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    session.post(base + "/login", data={"username": username, "password": password, "csrf_token": token})
+    return session
+
+
 def main():
     import logging
 
     logging.disable(logging.INFO)
-    with PushService() as service:
-        ok = bench_dispatch(service)
-    with PushService() as service:
-        ok = bench_reassurance(service) and ok
+    only = sys.argv[1:] or ["dispatch", "reassurance", "pages"]
+    ok = True
+    if "dispatch" in only:
+        with PushService() as service:
+            ok = bench_dispatch(service) and ok
+    if "reassurance" in only:
+        with PushService() as service:
+            ok = bench_reassurance(service) and ok
+    if "pages" in only:
+        ok = bench_pages() and ok
     return 0 if ok else 1
 
 

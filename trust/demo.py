@@ -15,7 +15,6 @@ from .models import (
 )
 from .reminders import ensure_default_reminders, sync_condition_reminder
 
-USERNAMES = ("demo-rebuilding", "demo-hurt")
 # Berlin, so the history crosses daylight-saving changes twice a year.
 ZONE = "Europe/Berlin"
 REPORTS = ["Finished work, heading home.", "Bought groceries: vegetables, rice, coffee.", "Lunch with the team at the usual place.",
@@ -28,9 +27,13 @@ CONSULTS = ["May I go to the class reunion on Saturday?", "Could I join the team
 UTC = timezone.utc
 
 
-def remove_demo(db):
+def usernames(prefix: str) -> tuple[str, str]:
+    return f"{prefix}-rebuilding", f"{prefix}-hurt"
+
+
+def remove_demo(db, prefix: str = "demo"):
     """Delete the demo couple and everything it owns."""
-    users = db.exec(select(User).where(User.username.in_(USERNAMES))).all()
+    users = db.exec(select(User).where(User.username.in_(usernames(prefix)))).all()
     couple_ids = {u.couple_id for u in users if u.couple_id}
     user_ids = [u.id for u in users]
     for model in (PushMessage, PushSubscription, Notice, Delivery, ReminderRule, Reaction, Photo):
@@ -39,7 +42,7 @@ def remove_demo(db):
     for model in (CheckIn, ConditionEvent, Condition, ComfortEntry, ReassuranceRequest, SpacePeriod, TogetherEntry, Invite):
         db.exec(delete(model).where(model.couple_id.in_(couple_ids)))
     db.exec(delete(LoginSession).where(LoginSession.user_id.in_(user_ids)))
-    db.exec(delete(LoginAttempt).where(LoginAttempt.username.in_(USERNAMES)))
+    db.exec(delete(LoginAttempt).where(LoginAttempt.username.in_(usernames(prefix))))
     db.exec(delete(User).where(or_(User.id.in_(user_ids))))
     db.exec(delete(Couple).where(Couple.id.in_(couple_ids)))
     db.commit()
@@ -59,9 +62,9 @@ def comfort_level(day_index: int, setbacks: list[int], rng: random.Random) -> in
     return max(0, min(10, round(base + rng.gauss(0, 1.2))))
 
 
-def build_demo(db, years: int, now: datetime, seed: int = 7) -> str:
+def build_demo(db, years: float, now: datetime, seed: int = 7, prefix: str = "demo") -> str:
     """Create (or recreate) the demo couple with `years` of history ending at `now`; return its password."""
-    remove_demo(db)
+    remove_demo(db, prefix)
     rng = random.Random(seed)
     zone = ZoneInfo(ZONE)
     today = now.astimezone(zone).date()
@@ -73,7 +76,7 @@ def build_demo(db, years: int, now: datetime, seed: int = 7) -> str:
     rebuilding, hurt = (
         create_user(db, username=name, display_name=display, password=password, role=role, couple_id=couple.id,
                     language="en", timezone=ZONE, now=at(started, 9, zone))
-        for name, display, role in (("demo-rebuilding", "Ren", "rebuilding"), ("demo-hurt", "Hana", "hurt"))
+        for name, display, role in zip(usernames(prefix), ("Ren", "Hana"), ("rebuilding", "hurt"))
     )
     days = (today - started).days
     setbacks = sorted(rng.sample(range(20, max(days, 21)), k=max(1, days // 120)))

@@ -135,7 +135,13 @@ class ConditionEvent(SQLModel, table=True):
 
 
 class CheckIn(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_checkin_couple_day", "couple_id", "local_date"),)
+    # Every page reads a couple's check-ins newest first, by kind, or by condition and time.
+    __table_args__ = (
+        sa.Index("ix_checkin_couple_day", "couple_id", "local_date"),
+        sa.Index("ix_checkin_couple_created", "couple_id", "created_at"),
+        sa.Index("ix_checkin_couple_kind_created", "couple_id", "kind", "created_at"),
+        sa.Index("ix_checkin_condition_created", "condition_id", "created_at"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     couple_id: int = Field(foreign_key="couple.id", index=True)
@@ -179,7 +185,10 @@ class Reaction(SQLModel, table=True):
 
 
 class ComfortEntry(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_comfortentry_couple_day", "couple_id", "local_date"),)
+    __table_args__ = (
+        sa.Index("ix_comfortentry_couple_day", "couple_id", "local_date"),
+        sa.Index("ix_comfortentry_couple_author_created", "couple_id", "author_id", "created_at"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     couple_id: int = Field(foreign_key="couple.id", index=True)

@@ -1,6 +1,7 @@
 """The long view: daily aggregates from SQL, then weeks, months, rolling averages and summaries."""
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ class Period:
     start: date
     end: date  # inclusive
 
-    @property
+    @cached_property
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
@@ -115,11 +116,15 @@ def rolling_average(daily: dict, days: list[date], window: int) -> list[float | 
     # Running sums over every calendar day from the first window's start: linear in the days shown.
     first = days[0] - timedelta(days=window - 1)
     span = (days[-1] - first).days + 1
-    totals, counts = [0] * (span + 1), [0] * (span + 1)
-    for offset in range(span):
-        total, count = daily.get(first + timedelta(days=offset), (0, 0))
-        totals[offset + 1] = totals[offset] + total
-        counts[offset + 1] = counts[offset] + count
+    day_totals, day_counts = [0] * span, [0] * span
+    for day, (total, count) in daily.items():
+        offset = (day - first).days
+        if 0 <= offset < span:
+            day_totals[offset], day_counts[offset] = total, count
+    totals, counts = [0], [0]
+    for total, count in zip(day_totals, day_counts):
+        totals.append(totals[-1] + total)
+        counts.append(counts[-1] + count)
     result = []
     for day in days:
         end = (day - first).days + 1
@@ -134,26 +139,36 @@ def daily_means(daily: dict, days: list[date]) -> list[float | None]:
 
 
 def weekly_means(daily: dict, period: Period, bucket=week_start) -> list[tuple[date, float | None]]:
-    weeks = {}
-    for day in period.days:
-        totals = weeks.setdefault(bucket(day), [0, 0])
-        if day in daily:
-            totals[0] += daily[day][0]
-            totals[1] += daily[day][1]
+    weeks = {start: [0, 0] for start in buckets(period, bucket)}
+    for day, (total, count) in daily.items():
+        if period.start <= day <= period.end:
+            weeks[bucket(day)][0] += total
+            weeks[bucket(day)][1] += count
     return [(week, round(t / c, 2) if c else None) for week, (t, c) in sorted(weeks.items())]
 
 
+def buckets(period: Period, bucket) -> list[date]:
+    """The first day of every week (or month) the period touches."""
+    first, result = bucket(period.start), []
+    while first <= period.end:
+        result.append(first)
+        first = bucket(first + timedelta(days=7 if bucket is week_start else 32))
+    return result
+
+
 def weekly_checkins(by_day: dict, period: Period, bucket=week_start) -> list[tuple[date, Counter]]:
-    weeks = {}
-    for day in period.days:
-        weeks.setdefault(bucket(day), Counter()).update(by_day.get(day, Counter()))
+    weeks = {start: Counter() for start in buckets(period, bucket)}
+    for day, counts in by_day.items():
+        if period.start <= day <= period.end:
+            weeks[bucket(day)].update(counts)
     return sorted(weeks.items())
 
 
 def weekly_minutes(by_day: dict, period: Period, bucket=week_start) -> list[tuple[date, int]]:
-    weeks = {}
-    for day in period.days:
-        weeks[bucket(day)] = weeks.get(bucket(day), 0) + by_day.get(day, 0)
+    weeks = dict.fromkeys(buckets(period, bucket), 0)
+    for day, minutes in by_day.items():
+        if period.start <= day <= period.end:
+            weeks[bucket(day)] += minutes
     return sorted(weeks.items())
 
 

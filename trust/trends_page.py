@@ -1,6 +1,8 @@
 """The /trends page and its CSV: thin views over trust.trends and trust.charts."""
 import csv
 import io
+import threading
+from collections import OrderedDict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,6 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func
 from sqlmodel import select
 
 from . import charts, trends
@@ -15,7 +18,8 @@ from .accounts import paired_required
 from .conditions import couple_of
 from .dashboard import day_number
 from .db import get_db, utcnow
-from .models import User
+from .models import CheckIn, ComfortEntry, Condition, ConditionEvent, ReassuranceRequest, SpacePeriod, TogetherEntry, User
+from .scoping import scoped
 
 bp = Blueprint("trends", __name__)
 
@@ -64,10 +68,54 @@ def month_label(day):
     return format_date(day, "MMM yyyy")
 
 
+# Computed pages, keyed by everything they depend on: the viewer, the range, the couple's
+# data (counts and latest changes of every table the page reads) and the time to five
+# minutes (today's deadlines). Any new or changed row makes a new key.
+CACHE: OrderedDict = OrderedDict()
+CACHE_SIZE = 32
+CACHE_LOCK = threading.Lock()
+
+
+def data_token(db, couple_id: int):
+    """A cheap fingerprint of the couple's data the page is computed from."""
+    one = lambda model, *columns: tuple(db.connection().execute(scoped(model, couple_id, *columns)).one())  # noqa: E731
+    return (
+        one(CheckIn, func.count(), func.max(CheckIn.id)),
+        one(ComfortEntry, func.count(), func.max(ComfortEntry.id)),
+        one(TogetherEntry, func.count(), func.max(TogetherEntry.id)),
+        one(ConditionEvent, func.count(), func.max(ConditionEvent.decided_at)),
+        one(Condition, func.count(), func.max(Condition.accepted_at), func.max(Condition.ended_at)),
+        one(ReassuranceRequest, func.count()),
+        one(SpacePeriod, func.count(), func.max(SpacePeriod.ended_early_at)),
+    )
+
+
 @bp.get("/trends")
 @paired_required
 def index():
-    data = load(request.args.get("range", "3m"), request.args.get("end"))
+    db = get_db()
+    couple = couple_of(current_user)
+    author = comfort_author(db, couple.id)
+    now = utcnow()
+    key = (current_user.id, couple.timezone, couple.started_on, author.comfort_sharing if author else None,
+           request.args.get("range", "3m"), request.args.get("end"), now.replace(second=0, microsecond=0,
+           minute=now.minute - now.minute % 5), data_token(db, couple.id))
+    with CACHE_LOCK:
+        context = CACHE.get(key)
+        if context is not None:
+            CACHE.move_to_end(key)
+    if context is None:
+        context = compute(request.args.get("range", "3m"), request.args.get("end"))
+        with CACHE_LOCK:
+            CACHE[key] = context
+            while len(CACHE) > CACHE_SIZE:
+                CACHE.popitem(last=False)
+    return render_template("trends/index.html", **context)
+
+
+def compute(range_key, end_raw) -> dict:
+    """Everything the page shows, as plain values and rendered charts."""
+    data = load(range_key, end_raw)
     period, comfort, days = data["period"], data["comfort"], data["period"].days
     long_range = len(days) > 120
     label = short_date if not long_range else month_label
@@ -108,8 +156,7 @@ def index():
     ) if any(k or x for _m, k, x, _s in keeping) else None
     previous_end = trends.earlier(period, data["range_key"], data["couple"].started_on)
     later_end = period.end + timedelta(days=len(days)) if period.end < data["today"] else None
-    return render_template(
-        "trends/index.html",
+    return dict(
         **{k: data[k] for k in ("period", "range_key", "sharing", "own", "marks", "keeping", "today")},
         day_number=day_number(data["couple"].started_on, data["today"]),
         summary=trends.comfort_summary(comfort, period.end) if data["sharing"] == "daily" else None,

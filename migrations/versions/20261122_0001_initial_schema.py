@@ -76,6 +76,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comfortentry'))
     )
     with op.batch_alter_table('comfortentry', schema=None) as batch_op:
+        batch_op.create_index('ix_comfortentry_couple_author_created', ['couple_id', 'author_id', 'created_at'], unique=False)
         batch_op.create_index('ix_comfortentry_couple_day', ['couple_id', 'local_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_comfortentry_couple_id'), ['couple_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comfortentry_created_at'), ['created_at'], unique=False)
@@ -250,9 +251,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checkin'))
     )
     with op.batch_alter_table('checkin', schema=None) as batch_op:
+        batch_op.create_index('ix_checkin_condition_created', ['condition_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkin_condition_id'), ['condition_id'], unique=False)
+        batch_op.create_index('ix_checkin_couple_created', ['couple_id', 'created_at'], unique=False)
         batch_op.create_index('ix_checkin_couple_day', ['couple_id', 'local_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkin_couple_id'), ['couple_id'], unique=False)
+        batch_op.create_index('ix_checkin_couple_kind_created', ['couple_id', 'kind', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkin_created_at'), ['created_at'], unique=False)
 
     op.create_table('conditionevent',
@@ -390,9 +394,12 @@ def downgrade():
     op.drop_table('conditionevent')
     with op.batch_alter_table('checkin', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkin_created_at'))
+        batch_op.drop_index('ix_checkin_couple_kind_created')
         batch_op.drop_index(batch_op.f('ix_checkin_couple_id'))
         batch_op.drop_index('ix_checkin_couple_day')
+        batch_op.drop_index('ix_checkin_couple_created')
         batch_op.drop_index(batch_op.f('ix_checkin_condition_id'))
+        batch_op.drop_index('ix_checkin_condition_created')
 
     op.drop_table('checkin')
     with op.batch_alter_table('togetherentry', schema=None) as batch_op:
@@ -437,6 +444,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_comfortentry_created_at'))
         batch_op.drop_index(batch_op.f('ix_comfortentry_couple_id'))
         batch_op.drop_index('ix_comfortentry_couple_day')
+        batch_op.drop_index('ix_comfortentry_couple_author_created')
 
     op.drop_table('comfortentry')
     with op.batch_alter_table('user', schema=None) as batch_op:
