@@ -186,3 +186,11 @@ def test_the_demo_is_realistic_and_recreatable(app, demo, db):
     with app.test_request_context():
         build_demo(db, 1, datetime.now(UTC))
     assert len(db.exec(select(Couple)).all()) == 1
+
+
+def test_a_new_entry_shows_at_once_despite_the_page_cache(ren, hana, db):
+    assert "0 check-ins in this period." in hana.get("/trends").get_data(as_text=True)
+    ren.post("/checkins/new", data={"kind": "report", "body": "x"}, content_type="multipart/form-data")
+    assert "1 check-in in this period." in hana.get("/trends").get_data(as_text=True)
+    hana.post("/comfort", data={"level": "7"})
+    assert "Every day so far" in hana.get("/trends").get_data(as_text=True)

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -71,9 +71,12 @@ def month_label(day):
 # Computed pages, keyed by everything they depend on: the viewer, the range, the couple's
 # data (counts and latest changes of every table the page reads) and the time to five
 # minutes (today's deadlines). Any new or changed row makes a new key.
-CACHE: OrderedDict = OrderedDict()
 CACHE_SIZE = 32
 CACHE_LOCK = threading.Lock()
+
+
+def page_cache() -> OrderedDict:
+    return current_app.extensions.setdefault("trust.trends_cache", OrderedDict())
 
 
 def data_token(db, couple_id: int):
@@ -100,16 +103,17 @@ def index():
     key = (current_user.id, couple.timezone, couple.started_on, author.comfort_sharing if author else None,
            request.args.get("range", "3m"), request.args.get("end"), now.replace(second=0, microsecond=0,
            minute=now.minute - now.minute % 5), data_token(db, couple.id))
+    cache = page_cache()
     with CACHE_LOCK:
-        context = CACHE.get(key)
+        context = cache.get(key)
         if context is not None:
-            CACHE.move_to_end(key)
+            cache.move_to_end(key)
     if context is None:
         context = compute(request.args.get("range", "3m"), request.args.get("end"))
         with CACHE_LOCK:
-            CACHE[key] = context
-            while len(CACHE) > CACHE_SIZE:
-                CACHE.popitem(last=False)
+            cache[key] = context
+            while len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
     return render_template("trends/index.html", **context)
 
 
