@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 MO := translations/ja/LC_MESSAGES/messages.mo
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-postgres bench init translations extract-messages browser clean
+.PHONY: run test test-postgres bench screenshots init translations extract-messages browser clean
 
 run: init
 	$(PY) app.py
@@ -21,6 +21,10 @@ test-postgres: init
 # Figures, not assertions: reminder dispatch throughput and reassurance latency on 127.0.0.1.
 bench: init
 	$(PY) scripts/bench.py
+
+# Phone-sized screenshots of the trend page from demo data, shown in the README.
+screenshots: init browser
+	$(PY) scripts/screenshots.py
 
 init: $(STAMP) $(MO)
 
