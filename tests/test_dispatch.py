@@ -3,7 +3,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from support import make_couple
 from trust import create_app

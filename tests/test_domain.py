@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from trust.checkins import is_overdue, next_local_time, within_grace
-from trust.conditions import add_months, daily_adherence, first_counted_day, local_deadline, tally
+from trust.adherence import daily_adherence, first_counted_day, local_deadline, tally
+from trust.conditions import add_months
 from trust.dashboard import day_number
 from trust.models import CheckIn, Invite
 from trust.pairing import invite_state

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlmodel import func, select
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -19,8 +18,6 @@ from .notices import notify, tell_partner
 from .scoping import get_owned, scoped
 
 bp = Blueprint("checkins", __name__)
-
-PAGE_SIZE = 20
 
 KIND_LABELS = {
     "report": _l("Report (報告)"),
@@ -456,40 +453,3 @@ def react(checkin_id):
         notify(db, couple_id=checkin.couple_id, user_id=checkin.author_id, kind="reaction", url=url_for("checkins.show", checkin_id=checkin.id), now=now)
     db.commit()
     return redirect(url_for("checkins.show", checkin_id=checkin.id))
-
-
-@bp.get("/timeline")
-@paired_required
-def timeline():
-    """Every check-in, newest first, filtered by kind or condition, a page at a time."""
-    db = get_db()
-    kind = request.args.get("kind", "")
-    kind = kind if kind in CHECKIN_KINDS else ""
-    condition_id = request.args.get("condition", "")
-    page = request.args.get("page", 1, type=int) or 1
-    page = max(1, min(page, 100000))
-    query = scoped(CheckIn, current_user.couple_id)
-    if kind:
-        query = query.where(CheckIn.kind == kind)
-    condition = None
-    if condition_id.isdigit():
-        condition = get_owned(Condition, int(condition_id), current_user.couple_id)
-        query = query.where(CheckIn.condition_id == condition.id)
-    total = db.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = db.exec(
-        query.order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
-    photo_counts = {cid: len(p) for cid, p in load_photos(db, [r.id for r in rows]).items()}
-    return render_template(
-        "checkins/timeline.html",
-        checkins=rows,
-        kind=kind,
-        condition=condition,
-        page=page,
-        has_next=page * PAGE_SIZE < total,
-        total=total,
-        photo_counts=photo_counts,
-        now=utcnow(),
-        labels=dict(kind=KIND_LABELS, answer=ANSWER_LABELS),
-        is_overdue=is_overdue,
-    )

@@ -8,7 +8,8 @@ from flask_login import current_user
 from .accounts import partner_of
 from .checkins import KIND_LABELS, is_overdue
 from .comfort import active_space, open_reassurance
-from .conditions import adherence_for, couple_of, local_deadline
+from .adherence import adherence_for, local_deadline
+from .conditions import couple_of
 from .db import get_db, utcnow
 from .models import CheckIn, ComfortEntry, Condition, ConditionEvent
 from .notices import unread_count

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from .comfort import active_space
-from .conditions import adherence_for
+from .adherence import adherence_for
 from .db import claim
 from .models import CheckIn, Condition, Couple, Delivery, ReminderRule, User
 from .notices import notify

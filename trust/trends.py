@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 
 
-from .conditions import daily_adherence, first_counted_day
+from .adherence import daily_adherence, first_counted_day
 from .scoping import scoped
 from .models import CheckIn, ComfortEntry, Condition, ConditionEvent, ReassuranceRequest, SpacePeriod, TogetherEntry
 
