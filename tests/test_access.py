@@ -102,3 +102,24 @@ def test_photo_urls_are_random_and_not_enumerable(world):
 def test_health_answers_without_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json()["status"] == "ok"
+
+
+def test_security_headers_on_every_response(client, ren):
+    for response in (client.get("/login"), ren.get("/"), client.get("/healthz"), client.get("/static/app.css")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    assert "Strict-Transport-Security" in client.get("/login", base_url="https://localhost").headers
+
+
+def test_no_inline_scripts_or_styles_in_any_page(app, world, ren, hana):
+    for persona in (ren, hana):
+        for method, url, rule in routes(app, world):
+            if method != "GET" or rule.endpoint in ("photos.show", "trends.download"):
+                continue
+            body = persona.get(url).get_data(as_text=True)
+            assert "style=" not in body, url
+            assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body) is None, url
+            assert not re.search(r"\son[a-z]+=", body), url

@@ -62,14 +62,18 @@ def browser():
 @pytest.fixture
 def phone(browser):
     """A fresh phone-sized browser context per person."""
-    contexts = []
+    contexts, blocked = [], []
 
     def open_phone(locale="en-GB", timezone_id="Asia/Tokyo"):
         context = browser.new_context(locale=locale, timezone_id=timezone_id, **PHONE)
         context.set_default_timeout(10000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # Anything the Content-Security-Policy blocks is a broken page.
+        page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
+        return page
 
     yield open_phone
     for context in contexts:
         context.close()
+    assert blocked == []
