@@ -137,3 +137,14 @@
     unsubscribe().then(function () { window.location.reload(); });
   });
 })();
+
+// Quick exit: leave at once, replacing this page in the history so "back" does not return.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-quick-exit]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      window.location.replace(link.href);
+    });
+  });
+})();

@@ -10,7 +10,7 @@ from sqlmodel import select
 from support import FakeBrowser
 from trust.models import CheckIn, Condition, ConditionEvent, Photo, PushSubscription, ReassuranceRequest, ReminderRule
 
-PUBLIC = {"static", "healthz", "accounts.login", "pairing.register", "pairing.join", "safety.index", "dashboard.index",
+PUBLIC = {"static", "healthz", "safety.quick_exit", "accounts.login", "pairing.register", "pairing.join", "safety.index", "dashboard.index",
           "app_shell.service_worker", "app_shell.manifest", "app_shell.offline"}
 MARKERS = ("SECRET-CHECKIN", "SECRET-CONDITION", "SECRET-TOGETHER", "SECRET-SHARED-COMFORT")
 PRIVATE_MARKER = "PRIVATE-COMFORT-NOTE"
@@ -123,3 +123,10 @@ def test_no_inline_scripts_or_styles_in_any_page(app, world, ren, hana):
             assert "style=" not in body, url
             assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body) is None, url
             assert not re.search(r"\son[a-z]+=", body), url
+
+
+def test_quick_exit_lands_on_a_page_that_does_not_name_the_app(client, ren):
+    assert 'data-quick-exit' in ren.get("/").get_data(as_text=True)
+    page = client.get("/bye")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "Kotsukotsu" not in page.get_data(as_text=True) and "コツコツ" not in page.get_data(as_text=True)

@@ -161,3 +161,40 @@ def test_forms_require_a_csrf_token(tmp_path, people):
 
 def test_logged_in_pages_are_not_cached(ren):
     assert ren.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_the_session_list_signs_out_another_device(app, people, db):
+    import re
+
+    phone, laptop = Persona(app, people["ren"]), Persona(app, people["ren"])
+    page = phone.get("/settings/sessions").get_data(as_text=True)
+    handles = re.findall(r'/settings/sessions/([0-9a-f]{20})/revoke', page)
+    assert len(handles) == 2 and "this device" in page
+    # The cookie's session id never appears in the page.
+    for record in db.exec(select(LoginSession)):
+        assert record.id not in page
+    other = [h for h in handles if h not in re.search(r'this device.*?/settings/sessions/([0-9a-f]{20})', page, re.S).group(1)]
+    phone.post(f"/settings/sessions/{other[0]}/revoke")
+    assert laptop.get("/").status_code == 302
+    assert phone.get("/").status_code == 200
+    assert phone.post("/settings/sessions/0000000000deadbeef00/revoke").status_code == 404
+
+
+def test_signing_out_everywhere(app, people):
+    phone, laptop = Persona(app, people["ren"]), Persona(app, people["ren"])
+    stolen = laptop.client.get_cookie("kotsukotsu").value
+    assert phone.post("/settings/sessions/revoke-all").status_code == 302
+    assert phone.get("/").status_code == 302 and laptop.get("/").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("kotsukotsu", stolen)
+    assert thief.get("/").status_code == 302
+
+
+def test_a_stranger_cannot_revoke_someone_elses_session(app, people, db):
+    import re
+
+    ren = Persona(app, people["ren"])
+    handle = re.search(r'/settings/sessions/([0-9a-f]{20})/revoke', ren.get("/settings/sessions").get_data(as_text=True)).group(1)
+    charlie = Persona(app, people["charlie"])
+    assert charlie.post(f"/settings/sessions/{handle}/revoke").status_code == 404
+    assert ren.get("/").status_code == 200

@@ -1,16 +1,19 @@
 """Settings: profile, language, time zone, the couple's start date and zone, password."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+import hashlib
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlmodel import select
 from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from . import accounts, reminders
 from .db import get_db, utcnow
 from .i18n import is_zone, zone_names
-from .models import Couple
+from .models import Couple, LoginSession
 from .pairing import check_start_date
 
 
@@ -106,6 +109,57 @@ def couple():
     get_db().commit()
     flash(_("Saved."))
     return redirect(url_for("settings.index"))
+
+
+def session_handle(record_id: str) -> str:
+    """A public name for a session row: the row id itself is what the cookie carries."""
+    return hashlib.sha256(record_id.encode()).hexdigest()[:20]
+
+
+def live_sessions(db, user):
+    return db.exec(
+        select(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .order_by(LoginSession.last_seen_at.desc())
+    ).all()
+
+
+@bp.get("/settings/sessions")
+@login_required
+def sessions():
+    """Where this account is signed in, so a device left signed in can be signed out."""
+    rows = live_sessions(get_db(), current_user)
+    return render_template("settings/sessions.html", sessions=[(session_handle(r.id), r) for r in rows],
+                           current=session.get("sid"))
+
+
+@bp.post("/settings/sessions/<handle>/revoke")
+@login_required
+def revoke(handle):
+    db = get_db()
+    match = [r for r in live_sessions(db, current_user) if session_handle(r.id) == handle]
+    if not match:
+        abort(404)
+    match[0].revoked_at = utcnow()
+    db.commit()
+    current_app.logger.info("user %s revoked a session", current_user.id)
+    if match[0].id == session.get("sid"):
+        return redirect(url_for("accounts.login"))
+    flash(_("That device is signed out."))
+    return redirect(url_for("settings.sessions"))
+
+
+@bp.post("/settings/sessions/revoke-all")
+@login_required
+def revoke_all():
+    """Sign out everywhere, this device included."""
+    db = get_db()
+    accounts.revoke_all_sessions(db, current_user._get_current_object(), utcnow())
+    db.commit()
+    current_app.logger.info("user %s signed out everywhere", current_user.id)
+    session.clear()
+    flash(_("You are signed out on every device."))
+    return redirect(url_for("accounts.login"))
 
 
 @bp.post("/settings/password")

@@ -131,6 +131,14 @@ def test_the_whole_journey_on_phones(live_server, live_app, phone, tmp_path):
     hana.goto(live_server + "/notices")
     assert "パートナーがそばにいます" in hana.inner_text(".notices")
 
+    # --- quick exit leaves at once, and "back" does not return to the page left -----------------------
+    hana.goto(live_server + "/comfort")
+    with hana.expect_navigation():
+        hana.click("[data-quick-exit]")
+    assert hana.url == live_server + "/bye"
+    hana.go_back()
+    assert hana.url != live_server + "/comfort"
+
     # --- a stranger cannot open the couple's photo ------------------------------------------------------
     result = live_app.test_cli_runner().invoke(args=["invite", "--base-url", live_server])
     stranger = phone(locale="en-GB")
