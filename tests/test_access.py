@@ -8,11 +8,13 @@ from PIL import Image
 from sqlmodel import select
 
 from support import FakeBrowser
+from trust.models import JournalEntry
 from trust.models import CheckIn, Condition, ConditionEvent, Photo, PushSubscription, ReassuranceRequest, ReminderRule
 
 PUBLIC = {"static", "healthz", "safety.quick_exit", "accounts.login", "pairing.register", "pairing.join", "safety.index", "dashboard.index",
           "app_shell.service_worker", "app_shell.manifest", "app_shell.offline"}
-MARKERS = ("SECRET-CHECKIN", "SECRET-CONDITION", "SECRET-TOGETHER", "SECRET-SHARED-COMFORT")
+MARKERS = ("SECRET-CHECKIN", "SECRET-CONDITION", "SECRET-TOGETHER", "SECRET-SHARED-COMFORT", "SHARED-REFLECTION",
+           "PRIVATE-JOURNAL", "PRIVATE-REFLECTION")
 PRIVATE_MARKER = "PRIVATE-COMFORT-NOTE"
 
 
@@ -32,7 +34,11 @@ def world(ren, hana, db):
     hana.post("/comfort", data={"level": "5", "note": "SECRET-SHARED-COMFORT", "note_shared": "y"})
     hana.post("/reassurance")
     assert ren.post("/push/subscriptions", json=FakeBrowser("https://push.example/ren").subscription()).status_code == 201
+    hana.post("/journal", data={"body": "PRIVATE-JOURNAL"})
+    ren.post("/journal", data={"body": "PRIVATE-REFLECTION"})
+    ren.post("/journal", data={"body": "SHARED-REFLECTION", "shared": "y"})
     return {
+        "entry_id": db.exec(select(JournalEntry).where(JournalEntry.author_id == hana.user.id)).one().id,
         "rule_id": db.exec(select(ReminderRule).where(ReminderRule.user_id == ren.user.id)).first().id,
         "subscription_id": db.exec(select(PushSubscription)).one().id,
         "checkin_id": db.exec(select(CheckIn)).one().id,
@@ -75,15 +81,32 @@ def test_a_stranger_sees_nothing_of_another_couple_on_any_page(app, world, charl
             assert marker not in body, (url, marker)
 
 
-def test_the_partner_never_sees_a_private_note_anywhere(app, world, ren):
+def test_the_partner_never_sees_a_private_note_anywhere(app, world, ren, hana):
     pages = 0
     for method, url, _rule in routes(app, world):
         if method == "GET":
             body = ren.get(url).get_data().decode("utf-8", "replace")
-            assert PRIVATE_MARKER not in body, url
+            assert PRIVATE_MARKER not in body and "PRIVATE-JOURNAL" not in body, url
+            body = hana.get(url).get_data().decode("utf-8", "replace")
+            assert "PRIVATE-REFLECTION" not in body, url
             pages += 1
     assert pages >= 10
     assert "SECRET-SHARED-COMFORT" in ren.get("/comfort").get_data(as_text=True)
+    assert "SHARED-REFLECTION" in hana.get("/journal").get_data(as_text=True)
+
+
+def test_a_partner_cannot_touch_the_others_private_writing(world, ren, db):
+    entry_id = world["entry_id"]  # hana's journal entry
+    assert ren.post(f"/journal/{entry_id}/delete").status_code == 404
+    assert ren.post(f"/journal/{entry_id}/share").status_code == 404
+    assert db.get(JournalEntry, entry_id) is not None
+
+
+def test_the_journal_cannot_be_shared(hana, db):
+    hana.post("/journal", data={"body": "Today was hard.", "shared": "y"})
+    entry = db.exec(select(JournalEntry).where(JournalEntry.body == "Today was hard.")).one()
+    assert not entry.shared
+    assert hana.post(f"/journal/{entry.id}/share").status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, world):

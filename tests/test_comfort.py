@@ -100,3 +100,20 @@ def test_notices_are_listed_and_marked_read(ren, hana, db):
     assert 'class="badge"' in ren.get("/").get_data(as_text=True)
     ren.post("/notices/read")
     assert 'class="badge"' not in ren.get("/").get_data(as_text=True)
+
+
+def test_reflections_are_private_until_shared_and_can_be_taken_back(ren, hana, db):
+    from trust.models import JournalEntry
+
+    ren.post("/journal", data={"body": "What led to it: I stopped talking."})
+    entry = db.exec(select(JournalEntry)).one()
+    assert "I stopped talking" not in hana.get("/journal").get_data(as_text=True)
+    ren.post(f"/journal/{entry.id}/share")
+    assert "I stopped talking" in hana.get("/journal").get_data(as_text=True)
+    assert db.exec(select(Notice).where(Notice.user_id == hana.user.id)).one().kind == "reflection"
+    ren.post(f"/journal/{entry.id}/share")
+    assert "I stopped talking" not in hana.get("/journal").get_data(as_text=True)
+    assert ren.post("/journal", data={"body": ""}).status_code == 400
+    assert ren.post("/journal", data={"body": "x" * 5001}).status_code == 400
+    ren.post(f"/journal/{entry.id}/delete")
+    assert db.exec(select(JournalEntry)).all() == []

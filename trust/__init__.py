@@ -131,12 +131,12 @@ def create_app(test_config=None):
 
 def register_blueprints(app):
     from . import (
-        accounts, app_shell, checkins, comfort, conditions, dashboard, notices, pairing, photos, push, reminders,
+        accounts, app_shell, checkins, comfort, conditions, dashboard, journal, notices, pairing, photos, push, reminders,
         safety, settings, timeline, together, trends_page,
     )
 
     for module in (accounts, pairing, safety, dashboard, notices, checkins, photos, conditions, comfort, together,
-                   settings, reminders, push, app_shell, trends_page, timeline):
+                   settings, reminders, push, app_shell, trends_page, timeline, journal):
         app.register_blueprint(module.bp)
 
 

@@ -232,6 +232,19 @@ class TogetherEntry(SQLModel, table=True):
     created_at: datetime = utc_column(nullable=False)
 
 
+class JournalEntry(SQLModel, table=True):
+    """Private writing: the hurt partner's journal (never shared) or the rebuilding partner's reflections."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    couple_id: int = Field(foreign_key="couple.id", index=True)
+    author_id: int = Field(foreign_key="user.id", index=True)
+    body: str = Field(max_length=5000)
+    # Only a reflection can be shared; a journal entry is its author's alone.
+    shared: bool = False
+    created_at: datetime = utc_column(nullable=False)
+    shared_at: Optional[datetime] = utc_column()
+
+
 class Notice(SQLModel, table=True):
     """An in-app notification for one user; its text is generic and comes from the kind."""
 

@@ -30,6 +30,7 @@ NOTICE_TEXT = {
     "space": _l("Your partner asked for some space."),
     "space_ended": _l("The pause for space has ended."),
     "together": _l("Time together was logged."),
+    "reflection": _l("Your partner shared a reflection."),
     "prompt_checkin": _l("Time for today's check-in."),
     "prompt_comfort": _l("How are you feeling today?"),
     "prompt_talk": _l("A moment to talk together this week."),

@@ -133,6 +133,22 @@ def upgrade():
     with op.batch_alter_table('invite', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invite_couple_id'), ['couple_id'], unique=False)
 
+    op.create_table('journalentry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('couple_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.Column('created_at', trust.db.UTCDateTime(), nullable=False),
+    sa.Column('shared_at', trust.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_journalentry_author_id_user')),
+    sa.ForeignKeyConstraint(['couple_id'], ['couple.id'], name=op.f('fk_journalentry_couple_id_couple')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journalentry'))
+    )
+    with op.batch_alter_table('journalentry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journalentry_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_journalentry_couple_id'), ['couple_id'], unique=False)
+
     op.create_table('loginsession',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -428,6 +444,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_loginsession_user_id'))
 
     op.drop_table('loginsession')
+    with op.batch_alter_table('journalentry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journalentry_couple_id'))
+        batch_op.drop_index(batch_op.f('ix_journalentry_author_id'))
+
+    op.drop_table('journalentry')
     with op.batch_alter_table('invite', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invite_couple_id'))
 
