@@ -153,3 +153,33 @@ def test_quick_exit_lands_on_a_page_that_does_not_name_the_app(client, ren):
     page = client.get("/bye")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "Kotsukotsu" not in page.get_data(as_text=True) and "コツコツ" not in page.get_data(as_text=True)
+
+
+def test_logs_never_carry_passwords_notes_or_what_was_written(app, client, caplog):
+    """Canary strings go in through every form that takes private text; none may reach the logs."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    canaries = {"password": "canary-pass-91f2 words", "checkin": "CANARY-CHECKIN-Shinjuku", "note": "CANARY-NOTE",
+                "journal": "CANARY-JOURNAL", "condition": "CANARY-CONDITION", "wrong": "canary-wrong-7c1"}
+    founder = {"username": "ren", "display_name": "Ren", "password": canaries["password"], "language": "en",
+               "timezone": "Asia/Tokyo", "afraid": "yes", "operator_ack": "y", "role": "hurt", "started_on": "2026-01-05"}
+    client.post("/register", data=founder)
+    client.post("/comfort", data={"level": "2", "note": canaries["note"], "note_shared": "y"})
+    client.post("/journal", data={"body": canaries["journal"]})
+    client.post("/conditions/new", data={"text": canaries["condition"], "review_on": (date.today() + timedelta(days=30)).isoformat()})
+    client.post("/logout")
+    client.post("/login", data={"username": "ren", "password": canaries["wrong"]})
+    client.post("/login", data={"username": "ren", "password": canaries["password"]})
+    link = re.search(r'value="http://localhost(/invite/[^"]+)"', client.get("/pair").get_data(as_text=True))
+    if link is None:
+        client.post("/pair")
+        link = re.search(r'value="http://localhost(/invite/[^"]+)"', client.get("/pair").get_data(as_text=True))
+    partner = app.test_client()
+    partner.post(link.group(1), data={"username": "sora", "display_name": "Sora", "password": canaries["password"] + "2",
+                                      "language": "en", "timezone": "Asia/Tokyo", "afraid": "no", "operator_ack": "y"})
+    partner.post("/checkins/new", data={"kind": "contact", "body": canaries["checkin"], "expected_end": "23:00"},
+                 content_type="multipart/form-data")
+    assert any("checkin" in record.getMessage() for record in caplog.records)  # the app did log
+    for name, canary in canaries.items():
+        assert canary not in caplog.text, name
