@@ -117,3 +117,19 @@ def test_reflections_are_private_until_shared_and_can_be_taken_back(ren, hana, d
     assert ren.post("/journal", data={"body": "x" * 5001}).status_code == 400
     ren.post(f"/journal/{entry.id}/delete")
     assert db.exec(select(JournalEntry)).all() == []
+
+
+def test_what_my_partner_can_see_follows_the_same_rules(ren, hana, db):
+    hana.post("/comfort", data={"level": "3", "note": "n1", "note_shared": "y"})
+    hana.post("/comfort", data={"level": "4", "note": "n2"})
+    hana.post("/comfort", data={"level": "5", "private": "y"})
+    hana.post("/journal", data={"body": "mine"})
+    page = hana.get("/settings/visibility").get_data(as_text=True)
+    assert "Comfort: 2 of your 3 entries" in page and "with 1 notes you chose to share" in page
+    assert "Your journal: 1 entries, none visible." in page
+    hana.post("/comfort/sharing", data={"sharing": "weekly"})
+    assert "weekly averages only" in hana.get("/settings/visibility").get_data(as_text=True)
+    ren.post("/journal", data={"body": "a"})
+    ren.post("/journal", data={"body": "b", "shared": "y"})
+    page = ren.get("/settings/visibility").get_data(as_text=True)
+    assert "Reflections you share: 1 of 2." in page and "Reflections you have not shared: 1." in page

@@ -55,6 +55,19 @@ def visible_entries(entries, viewer_id: int):
     return shown
 
 
+def comfort_seen_by(viewer_id: int, author: User | None, entries) -> tuple[str, list]:
+    """What `viewer_id` sees of `author`'s comfort: ("daily" | "weekly" | "none", visible entries).
+
+    The author sees everything; the partner what the author chose, never a private entry.
+    """
+    if author is None:
+        return "none", []
+    if viewer_id == author.id:
+        return "daily", visible_entries(entries, viewer_id)
+    mode = author.comfort_sharing
+    return mode, visible_entries(entries, viewer_id) if mode == "daily" else []
+
+
 def active_space(db, couple_id: int, now: datetime) -> SpacePeriod | None:
     """The pause for space in effect at `now`, if any."""
     return db.exec(
@@ -146,13 +159,10 @@ def index():
     entries = db.exec(
         scoped(ComfortEntry, current_user.couple_id).order_by(ComfortEntry.created_at.desc()).limit(60)
     ).all()
-    sharing = "daily"
+    author = db.exec(select(User).where(User.couple_id == current_user.couple_id, User.role == "hurt")).first()
+    sharing, shown = comfort_seen_by(current_user.id, author, entries)
     weekly = []
     if current_user.role != "hurt":
-        author = db.exec(select(User).where(User.couple_id == current_user.couple_id, User.role == "hurt")).first()
-        sharing = author.comfort_sharing if author else "none"
-        if sharing != "daily":
-            entries = []
         if sharing == "weekly" and author is not None:
             from .trends import Period, comfort_by_day, weekly_means
 
@@ -163,7 +173,7 @@ def index():
     return render_template(
         "comfort/index.html",
         form=form,
-        entries=visible_entries(entries, current_user.id),
+        entries=shown,
         tag_labels=TAG_LABELS,
         sharing=sharing,
         weekly=list(reversed(weekly)),

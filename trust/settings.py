@@ -162,6 +162,29 @@ def revoke_all():
     return redirect(url_for("accounts.login"))
 
 
+@bp.get("/settings/visibility")
+@accounts.paired_required
+def visibility():
+    """What my partner can see, computed with the same functions the pages use to decide."""
+    from .comfort import comfort_seen_by
+    from .journal import visible_to
+    from .models import ComfortEntry, JournalEntry
+    from .scoping import scoped
+
+    db = get_db()
+    partner = accounts.partner_of(current_user)
+    seen = {}
+    if partner is not None:
+        if current_user.role == "hurt":
+            entries = db.exec(scoped(ComfortEntry, current_user.couple_id).where(ComfortEntry.author_id == current_user.id)).all()
+            mode, shown = comfort_seen_by(partner.id, current_user, entries)
+            seen.update(comfort_mode=mode, comfort_total=len(entries), comfort_shown=len(shown),
+                        notes_shown=sum(1 for _entry, note in shown if note))
+        writing = db.exec(scoped(JournalEntry, current_user.couple_id).where(JournalEntry.author_id == current_user.id)).all()
+        seen.update(writing_total=len(writing), writing_shown=sum(1 for e in writing if visible_to(e, partner.id)))
+    return render_template("settings/visibility.html", partner=partner, seen=seen)
+
+
 @bp.post("/settings/password")
 @login_required
 def password():
