@@ -95,11 +95,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def login(base, username):
+def login(base, username, password=PASSWORD):
     session = requests.Session()
     page = session.get(base + "/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    session.post(base + "/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    session.post(base + "/login", data={"username": username, "password": password, "csrf_token": token})
     home = session.get(base + "/").text
     session.headers["X-CSRFToken"] = re.search(r'name="csrf-token" content="([^"]+)"', home).group(1)
     return session
@@ -217,7 +217,7 @@ def bench_pages():
             except requests.ConnectionError:
                 time.sleep(0.1)
         rounds = 60
-        sessions = {prefix: login_with(base, f"{prefix}-hurt", passwords[prefix]) for prefix in passwords}
+        sessions = {prefix: login(base, f"{prefix}-hurt", passwords[prefix]) for prefix in passwords}
         anonymous = requests.Session()
         for session in sessions.values():  # warm up templates and caches
             timed(session, base + "/trends?range=all", 3)
@@ -253,14 +253,6 @@ def bench_pages():
     finally:
         server.terminate()
         server.wait(timeout=20)
-
-
-def login_with(base, username, password):
-    session = requests.Session()
-    page = session.get(base + "/login").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    session.post(base + "/login", data={"username": username, "password": password, "csrf_token": token})
-    return session
 
 
 def main():

@@ -119,7 +119,8 @@ def test_editing_a_rule_and_refusing_bad_times(ren, db):
 
 def test_a_partner_cannot_edit_the_other_partners_rule(ren, hana, db):
     rule = db.exec(select(ReminderRule).where(ReminderRule.user_id == hana.user.id)).first()
-    assert ren.post(f"/settings/notifications/rules/{rule.id}", data={"times": "03:00", "enabled": "y"}).status_code == 403
+    response = ren.post(f"/settings/notifications/rules/{rule.id}", data={"times": "03:00", "enabled": "y"})
+    assert response.status_code == 403 and "belongs to your partner" in response.get_data(as_text=True)
 
 
 def test_quiet_hours_are_validated(ren, db):

@@ -314,12 +314,12 @@ def edit(checkin_id):
     db = get_db()
     checkin, allowed = own_changeable_checkin(checkin_id)
     if not allowed:
-        return redirect_conflict(checkin)
+        return show_again(checkin)
     form = EditForm()
     if not form.validate():
         for error in form.body.errors:
             flash(str(error), "error")
-        return redirect_status(checkin, 400)
+        return show_again(checkin, 400)
     checkin.body = form.body.data
     checkin.edited_at = utcnow()
     db.commit()
@@ -327,11 +327,7 @@ def edit(checkin_id):
     return redirect(url_for("checkins.show", checkin_id=checkin.id))
 
 
-def redirect_conflict(checkin):
-    return redirect_status(checkin, 409)
-
-
-def redirect_status(checkin, status):
+def show_again(checkin, status=409):
     """Show the check-in again with the flashed message and an error status."""
     return show(checkin.id), status
 
@@ -342,7 +338,7 @@ def delete(checkin_id):
     db = get_db()
     checkin, allowed = own_changeable_checkin(checkin_id)
     if not allowed:
-        return redirect_conflict(checkin)
+        return show_again(checkin)
     files = []
     for photo in db.exec(scoped(Photo, current_user.couple_id).where(Photo.checkin_id == checkin.id)):
         files.append(photos.photo_path(photo.couple_id, photo.id))
@@ -365,7 +361,7 @@ def end_contact(checkin_id):
     require_role("rebuilding")
     if checkin.kind != "contact" or checkin.ended_at is not None:
         flash(_("This contact is already closed."), "error")
-        return redirect_conflict(checkin)
+        return show_again(checkin)
     now = utcnow()
     checkin.ended_at = now
     tell_partner(db, current_user, kind="checkin", url=url_for("checkins.show", checkin_id=checkin.id), now=now)
@@ -382,16 +378,16 @@ def answer(checkin_id):
     checkin = get_owned(CheckIn, checkin_id, current_user.couple_id)
     if checkin.kind != "consult" or current_user.role != "hurt":
         flash(_("Only your partner's questions can be answered here."), "error")
-        return redirect_status(checkin, 403)
+        return show_again(checkin, 403)
     if checkin.answer is not None:
         flash(_("This question has already been answered."), "error")
-        return redirect_conflict(checkin)
+        return show_again(checkin)
     form = AnswerForm()
     if not form.validate():
         for field in (form.answer, form.note):
             for error in field.errors:
                 flash(str(error), "error")
-        return redirect_status(checkin, 400)
+        return show_again(checkin, 400)
     now = utcnow()
     checkin.answer = form.answer.data
     checkin.answer_note = form.note.data or ""
@@ -411,15 +407,15 @@ def reply(checkin_id):
     require_role("rebuilding")
     if checkin.kind != "consult" or checkin.answer != "no" or checkin.author_id != current_user.id:
         flash(_("A reply can follow only an answer of no to your own question."), "error")
-        return redirect_status(checkin, 403)
+        return show_again(checkin, 403)
     if checkin.replied_at is not None:
         flash(_("You have already replied."), "error")
-        return redirect_conflict(checkin)
+        return show_again(checkin)
     form = ReplyForm()
     if not form.validate():
         for error in form.form_errors + [e for f in (form.thanks, form.acceptance, form.future) for e in f.errors]:
             flash(str(error), "error")
-        return redirect_status(checkin, 400)
+        return show_again(checkin, 400)
     now = utcnow()
     checkin.reply_body = form.text()
     checkin.replied_at = now
@@ -439,7 +435,7 @@ def react(checkin_id):
     kind = request.form.get("kind", "")
     if kind not in REACTIONS:
         flash(_("Choose a reaction from the buttons."), "error")
-        return redirect_status(checkin, 400)
+        return show_again(checkin, 400)
     existing = db.exec(
         scoped(Reaction, current_user.couple_id).where(
             Reaction.checkin_id == checkin.id, Reaction.user_id == current_user.id, Reaction.kind == kind

@@ -1,5 +1,6 @@
 """Comfort (安心度), "I need reassurance" and "I need space" — the hurt partner's voice."""
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -166,7 +167,7 @@ def index():
         if sharing == "weekly" and author is not None:
             from .trends import Period, comfort_by_day, weekly_means
 
-            today = utcnow().date()
+            today = utcnow().astimezone(ZoneInfo(current_user.timezone)).date()
             period = Period(today - timedelta(weeks=12), today)
             weekly = [w for w in weekly_means(comfort_by_day(db, current_user.couple_id, author.id, period.start,
                                                              period.end, False), period) if w[1] is not None]

@@ -5,7 +5,7 @@ import secrets
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete
 from sqlmodel import select
 
 from .accounts import create_user
@@ -43,7 +43,7 @@ def remove_demo(db, prefix: str = "demo"):
         db.exec(delete(model).where(model.couple_id.in_(couple_ids)))
     db.exec(delete(LoginSession).where(LoginSession.user_id.in_(user_ids)))
     db.exec(delete(LoginAttempt).where(LoginAttempt.username.in_(usernames(prefix))))
-    db.exec(delete(User).where(or_(User.id.in_(user_ids))))
+    db.exec(delete(User).where(User.id.in_(user_ids)))
     db.exec(delete(Couple).where(Couple.id.in_(couple_ids)))
     db.commit()
 

@@ -87,14 +87,18 @@ def prepare_photos(files) -> list[tuple[bytes, int, int]]:
     return [reencode(read_upload(f, limit)) for f in files]
 
 
+def couple_folder(couple_id: int) -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / str(couple_id)
+
+
 def photo_path(couple_id: int, photo_id: str) -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / str(couple_id) / f"{photo_id}.jpg"
+    return couple_folder(couple_id) / f"{photo_id}.jpg"
 
 
 def store_photos(db, prepared, *, couple_id: int, checkin_id: int, now) -> list[Path]:
     """Write prepared photos under random names and add their rows; returns the files written."""
     written = []
-    folder = photo_path(couple_id, "x").parent
+    folder = couple_folder(couple_id)
     folder.mkdir(parents=True, exist_ok=True)
     for data, width, height in prepared:
         photo_id = secrets.token_hex(16)

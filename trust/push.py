@@ -6,6 +6,7 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -22,6 +23,7 @@ from sqlmodel import select
 from .accounts import paired_required
 from .db import claim, get_db, utcnow
 from .models import PushMessage, PushSubscription, User
+from .reminders import in_quiet_hours, quiet_hours_end
 from .scoping import get_owned, scoped
 
 bp = Blueprint("push", __name__)
@@ -209,9 +211,6 @@ def enqueue(db, user: User, *, kind: str, text: str, url: str, now: datetime, ta
     subscriptions = db.exec(scoped(PushSubscription, user.couple_id).where(PushSubscription.user_id == user.id)).all()
     if not subscriptions:
         return 0
-    from .reminders import in_quiet_hours, quiet_hours_end
-    from zoneinfo import ZoneInfo
-
     urgency = URGENCY.get(kind, "normal")
     start = now
     zone = ZoneInfo(user.timezone)

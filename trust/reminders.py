@@ -210,7 +210,8 @@ def update_rule(rule_id):
     db = get_db()
     rule = get_owned(ReminderRule, rule_id, current_user.couple_id)
     if rule.user_id != current_user.id:
-        return render_page(403, {"rule": _("This reminder belongs to your partner.")})
+        flash(_("This reminder belongs to your partner."), "error")
+        return render_page(403)
     enabled = request.form.get("enabled") == "y"
     if rule.kind != "condition":
         try:

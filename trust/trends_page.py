@@ -61,7 +61,7 @@ def load(range_key: str, end_raw: str | None):
 
 
 def short_date(day):
-    return format_date(day, "MMM d") if isinstance(day, date) else ""
+    return format_date(day, "MMM d")
 
 
 def month_label(day):
