@@ -11,7 +11,7 @@ from support import FakeBrowser
 from trust.models import JournalEntry
 from trust.models import CheckIn, Condition, ConditionEvent, Photo, PushSubscription, ReassuranceRequest, ReminderRule
 
-PUBLIC = {"static", "healthz", "safety.quick_exit", "accounts.login", "pairing.register", "pairing.join", "safety.index", "dashboard.index",
+PUBLIC = {"static", "healthz", "security.reset", "safety.quick_exit", "accounts.login", "pairing.register", "pairing.join", "safety.index", "dashboard.index",
           "app_shell.service_worker", "app_shell.manifest", "app_shell.offline"}
 MARKERS = ("SECRET-CHECKIN", "SECRET-CONDITION", "SECRET-TOGETHER", "SECRET-SHARED-COMFORT", "SHARED-REFLECTION",
            "PRIVATE-JOURNAL", "PRIVATE-REFLECTION")

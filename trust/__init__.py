@@ -131,13 +131,14 @@ def create_app(test_config=None):
 
 def register_blueprints(app):
     from . import (
-        accounts, app_shell, checkins, comfort, conditions, dashboard, journal, notices, pairing, photos, push, reminders,
-        safety, settings, timeline, together, trends_page,
+        accounts, app_shell, checkins, comfort, conditions, dashboard, export, journal, leaving, notices, pairing, photos, push,
+        reminders, safety, security, settings, timeline, together, trends_page,
     )
 
     for module in (accounts, pairing, safety, dashboard, notices, checkins, photos, conditions, comfort, together,
-                   settings, reminders, push, app_shell, trends_page, timeline, journal):
+                   settings, reminders, push, app_shell, trends_page, timeline, journal, security, export):
         app.register_blueprint(module.bp)
+    leaving.init_app(app)
 
 
 def register_errors(app):

@@ -271,10 +271,17 @@ def login():
             else:
                 ok = check_password(user, form.password.data)
             record_login_attempt(db, username, address, ok, now)
+            from . import security
+
+            if ok and user.totp_secret:
+                security.begin_second_step(user, now, safe_next())
+                return redirect(url_for("security.login_code"))
             if ok:
-                start_session(user, now)
-                current_app.logger.info("login: user %s signed in", user.id)
+                security.complete_login(db, user, now)
                 return redirect(safe_next() or url_for("dashboard.index"))
+            if user is not None:
+                security.log_event(db, user, "login_failed", now, security.this_device())
+                db.commit()
             form.form_errors.append(_("The username or password is not right."))
             status = 401
     return render_template("accounts/login.html", form=form), status

@@ -50,6 +50,45 @@ def register_cli(app):
             link = url_for("pairing.join", token=token, _external=True)
         click.echo(link)
 
+    @app.cli.command("reset-password")
+    @click.argument("username")
+    def reset_password(username):
+        """Print a one-time code with which USERNAME sets a new password (valid 24 hours).
+
+        Every device of that user is signed out, and the reset appears in their security log.
+        """
+        from sqlmodel import select
+
+        from .models import User
+        from .security import issue_reset_code
+
+        db = get_db()
+        user = db.exec(select(User).where(User.username == username.strip().lower())).first()
+        if user is None:
+            raise click.ClickException(f"no user named {username!r}")
+        code = issue_reset_code(db, user, utcnow())
+        db.commit()
+        click.echo(f"Reset code for {user.username}: {code}")
+        click.echo("They open /reset on this server, enter it and choose a new password. It works once, for 24 hours.")
+
+    @app.cli.command("import-data")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_data(path):
+        """Import an export zip (from "Export my data") as a new account on this instance."""
+        from .export import ExportError, import_export
+
+        database.upgrade(current_app.config["DATABASE_URL"])
+        db = get_db()
+        try:
+            with current_app.test_request_context():
+                user, code = import_export(db, path, utcnow())
+                db.commit()
+        except ExportError as error:
+            db.rollback()
+            raise click.ClickException(f"cannot import {path}: {error}") from None
+        click.echo(f"Imported {user.username}. Reset code: {code}")
+        click.echo("Open /reset on this server, enter it and choose a password. It works once, for 24 hours.")
+
 
 def main():
     """`kotsukotsu` console script: the same as `flask --app app`."""

@@ -43,6 +43,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, so a deleted account leaves nothing in the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
     except Exception:  # in-memory databases cannot use WAL; they need no durability

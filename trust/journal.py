@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from .accounts import paired_required
 from .db import get_db, utcnow
 from .models import JournalEntry
+from .leaving import current_couple, sharing_open
 from .notices import tell_partner
 from .scoping import get_owned, scoped
 
@@ -62,6 +63,8 @@ def index():
     ).all()
     mine = [e for e in rows if e.author_id == current_user.id]
     partners = [e for e in rows if e.author_id != current_user.id and visible_to(e, current_user.id)]
+    if not sharing_open(current_couple()):
+        partners = []  # a pause or the end of the pairing closes what was shared
     return render_template("journal/index.html", form=form, mine=mine, partners=partners), status
 
 

@@ -43,6 +43,11 @@ class Couple(SQLModel, table=True):
     started_on: date
     timezone: str = Field(max_length=64)
     created_at: datetime = utc_column(nullable=False)
+    # Either partner may pause sharing at once; only they can resume it.
+    paused_at: Optional[datetime] = utc_column()
+    paused_by: Optional[int] = None
+    # Set when a partner ends the pairing or deletes their account; it does not come back.
+    ended_at: Optional[datetime] = utc_column()
 
 
 class User(UserMixin, SQLModel, table=True):
@@ -65,6 +70,12 @@ class User(UserMixin, SQLModel, table=True):
     push_detail: bool = False
     # What the partner sees of this user's comfort: "daily", "weekly" (averages only) or "none".
     comfort_sharing: str = Field(default="daily", max_length=8)
+    # Optional second step at sign-in: a base32 TOTP secret and the last time step used.
+    totp_secret: Optional[str] = Field(default=None, max_length=64)
+    totp_last_step: Optional[int] = None
+    # A one-time reset code issued by `flask reset-password`, kept only as a hash.
+    reset_code_hash: Optional[str] = Field(default=None, max_length=64)
+    reset_expires_at: Optional[datetime] = utc_column()
 
     def get_id(self):
         return self.alternative_id
@@ -90,6 +101,26 @@ class LoginSession(SQLModel, table=True):
     created_at: datetime = utc_column(nullable=False)
     last_seen_at: datetime = utc_column(nullable=False)
     revoked_at: Optional[datetime] = utc_column()
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that stands in for the authenticator app; only its hash is kept."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: Optional[datetime] = utc_column()
+
+
+class SecurityEvent(SQLModel, table=True):
+    """One line of a user's own security log; shown to that user only, never content."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=32)
+    # The device, for sign-ins; never anything the user wrote.
+    device: str = Field(default="", max_length=200)
+    created_at: datetime = utc_column(nullable=False)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -283,7 +314,7 @@ class Delivery(SQLModel, table=True):
     key: str = Field(max_length=120, unique=True)
     kind: str = Field(max_length=24)
     due_at: datetime = utc_column(nullable=False)
-    # sent, late, quiet, space or not_needed
+    # sent, paused, late, quiet, space or not_needed
     outcome: str = Field(max_length=12)
     created_at: datetime = utc_column(nullable=False)
 

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from .accounts import paired_required
 from .db import get_db, utcnow
-from .models import Notice, User
+from .models import Couple, Notice, User
 from .scoping import scoped
 
 bp = Blueprint("notices", __name__)
@@ -35,6 +35,11 @@ NOTICE_TEXT = {
     "prompt_comfort": _l("How are you feeling today?"),
     "prompt_talk": _l("A moment to talk together this week."),
     "prompt_condition": _l("A daily condition is due soon."),
+    "new_login": _l("Your account was just signed in on a new device. If that was not you, sign it out in Settings."),
+    "sharing_paused": _l("Sharing is paused for now."),
+    "sharing_resumed": _l("Sharing has resumed."),
+    "pairing_ended": _l("The pairing has ended."),
+    "partner_left": _l("Your partner closed their account. The pairing has ended."),
     "overdue": _l("The time you expected has passed. A short update would help."),
 }
 
@@ -61,6 +66,9 @@ def tell_partner(db, user, *, kind: str, url: str, now, detail: str = ""):
     """Leave a notice for `user`'s partner, if they have joined."""
     from .accounts import partner_of
 
+    couple = db.get(Couple, user.couple_id)
+    if couple.paused_at is not None or couple.ended_at is not None:
+        return  # nothing is shared while paused or after the end
     partner = partner_of(user)
     if partner is not None:
         notify(db, couple_id=user.couple_id, user_id=partner.id, kind=kind, url=url, now=now, detail=detail)

@@ -15,6 +15,7 @@ from .db import get_db, utcnow
 from .i18n import is_zone, zone_names
 from .models import Couple, LoginSession
 from .pairing import check_start_date
+from .security import log_event, mark_authenticated
 
 
 def validate_zone(form, field):
@@ -141,6 +142,7 @@ def revoke(handle):
     if not match:
         abort(404)
     match[0].revoked_at = utcnow()
+    log_event(db, current_user, "session_revoked", utcnow(), match[0].user_agent)
     db.commit()
     current_app.logger.info("user %s revoked a session", current_user.id)
     if match[0].id == session.get("sid"):
@@ -155,6 +157,7 @@ def revoke_all():
     """Sign out everywhere, this device included."""
     db = get_db()
     accounts.revoke_all_sessions(db, current_user._get_current_object(), utcnow())
+    log_event(db, current_user, "logout_everywhere", utcnow())
     db.commit()
     current_app.logger.info("user %s signed out everywhere", current_user.id)
     session.clear()
@@ -198,7 +201,9 @@ def password():
     current_user.password_changed_at = now
     user = current_user._get_current_object()
     accounts.revoke_all_sessions(db, user, now)
+    log_event(db, user, "password_changed", now)
     db.commit()
     accounts.start_session(user, now)
+    mark_authenticated(now)
     flash(_("Your password is changed. Other devices have been signed out."))
     return redirect(url_for("settings.index"))
