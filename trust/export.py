@@ -42,8 +42,7 @@ bp = Blueprint("export", __name__)
 FORMAT = "kotsukotsu-export"
 VERSION = 1
 MAX_IMPORT_BYTES = 2 * 1024 ** 3  # uncompressed; an export is mostly photos
-ACCOUNT_FIELDS = ("username", "display_name", "role", "language", "timezone", "created_at", "password_changed_at",
-                  "quiet_start", "quiet_end", "push_detail", "comfort_sharing")
+ACCOUNT_FIELDS = ("username", "display_name", "role", "language", "timezone", "created_at", "quiet_start", "quiet_end", "push_detail", "comfort_sharing")
 CHECKIN_FIELDS = ("kind", "body", "expected_end_at", "ended_at", "answer", "answer_note", "answered_at",
                   "reply_body", "replied_at", "created_at", "edited_at", "local_date")
 CONDITION_FIELDS = ("text", "due_time", "review_on", "status", "talk_requested", "created_at", "accepted_at",
@@ -309,7 +308,7 @@ def import_export(db, path, now: datetime) -> tuple[User, str]:
     db.add(couple)
     db.flush()
     user = User(**revive(account, ACCOUNT_FIELDS), couple_id=couple.id, password_hash="!",
-                alternative_id=accounts.new_alternative_id())
+                alternative_id=accounts.new_alternative_id(), password_changed_at=now)
     db.add(user)
     partner = None
     if document["partner"] is not None:
