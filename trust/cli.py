@@ -9,9 +9,48 @@ from .db import get_db, utcnow
 def register_cli(app):
     @app.cli.command("migrate")
     def migrate():
-        """Apply database migrations up to the newest."""
+        """Apply database migrations up to the newest (an existing SQLite database is backed up first)."""
+        from .backup import before_migrations
+
+        taken = before_migrations(current_app._get_current_object())
+        if taken:
+            click.echo(f"Backed up to {taken}")
         database.upgrade(current_app.config["DATABASE_URL"])
         click.echo("Database is up to date.")
+
+    @app.cli.command("backup")
+    @click.option("--to", "root", type=click.Path(file_okay=False), default=None,
+                  help="Folder to write into. Default: TRUST_BACKUP_DIR or instance/backups.")
+    def backup(root):
+        """Back up the database and photos while the app keeps running (SQLite)."""
+        from .backup import BackupError, make_backup
+
+        try:
+            path = make_backup(current_app._get_current_object(), root=root)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Backup written to {path} (integrity check: ok)")
+
+    @app.cli.command("restore")
+    @click.argument("folder", type=click.Path(exists=True, file_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore(folder, yes):
+        """Replace the database and photos with a backup's. Stop the app first."""
+        from .backup import BackupError, check_backup
+        from .backup import restore as do_restore
+
+        try:
+            manifest = check_backup(folder)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Backup from {manifest['created_at']} ({manifest['label']}), integrity check: ok")
+        if not yes:
+            click.confirm("Replace this instance's database and photos with it? (stop the app first)", abort=True)
+        try:
+            do_restore(current_app._get_current_object(), folder)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo("Restored. The current data was backed up first (label before-restore).")
 
     @app.cli.command("scheduler")
     def scheduler():

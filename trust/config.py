@@ -40,6 +40,13 @@ def parse_positive(raw: str) -> int:
     return count
 
 
+def parse_hour(raw: str) -> int:
+    hour = int(raw)
+    if not 0 <= hour <= 23:
+        raise ValueError("expected an hour from 0 to 23")
+    return hour
+
+
 def parse_text(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
@@ -141,6 +148,24 @@ SETTINGS = [
         10,
         parse_positive,
         "Largest photo accepted, in megabytes (a request may carry four).",
+    ),
+    Setting(
+        "TRUST_BACKUP_DIR",
+        None,
+        parse_text,
+        "Where backups go (SQLite). Default: `instance/backups`. Put it on another disk if you can.",
+    ),
+    Setting(
+        "TRUST_BACKUP_KEEP",
+        14,
+        parse_count,
+        "How many nightly backups to keep; older ones are removed. `0` turns the nightly backup off.",
+    ),
+    Setting(
+        "TRUST_BACKUP_HOUR",
+        3,
+        parse_hour,
+        "Hour of the night (0–23, the server's local time) when the nightly backup runs.",
     ),
 ]
 

@@ -7,12 +7,14 @@ from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from .db import utcnow
 
 log = logging.getLogger("trust.scheduler")
 
 JOB_ID = "trust-dispatch"
+BACKUP_JOB_ID = "trust-nightly-backup"
 INTERVAL_SECONDS = 5
 _running = {"scheduler": None}
 
@@ -41,8 +43,22 @@ def configure(scheduler, app):
         misfire_grace_time=INTERVAL_SECONDS * 6,
         next_run_time=datetime.now(timezone.utc),
     )
+    settings = app.config["SETTINGS"]
+    from .backup import nightly, sqlite_file
+
+    if settings["TRUST_BACKUP_KEEP"] and sqlite_file(app.config["DATABASE_URL"]) is not None:
+        # In the server's local time: "3 at night" means the household's night.
+        scheduler.add_job(nightly, CronTrigger(hour=settings["TRUST_BACKUP_HOUR"], minute=17, timezone=local_zone()),
+                          id=BACKUP_JOB_ID, args=[app], replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=3600)
     _running["scheduler"] = scheduler
     return scheduler
+
+
+def local_zone():
+    from tzlocal import get_localzone
+
+    return get_localzone()
 
 
 def start_background(app) -> BackgroundScheduler:

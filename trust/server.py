@@ -11,7 +11,10 @@ def serve(app):
     """Apply migrations, start the scheduler and serve on TRUST_HOST:TRUST_PORT until stopped."""
     from waitress import serve as waitress_serve
 
+    from .backup import before_migrations
+
     settings = app.config["SETTINGS"]
+    before_migrations(app)
     db.upgrade(app.config["DATABASE_URL"])
     scheduler = None
     if settings["TRUST_SCHEDULER"]:
