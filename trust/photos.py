@@ -61,6 +61,8 @@ def reencode(raw: bytes) -> tuple[bytes, int, int]:
     elif image.mode != "RGB":
         image = image.convert("RGB")
     image.thumbnail((LONG_SIDE, LONG_SIDE))
+    # Pillow writes some metadata it read (a JPEG comment, for one) back out unless told not to.
+    image.info = {}
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
     return out.getvalue(), image.width, image.height
