@@ -167,7 +167,7 @@ def load_photos(db, checkin_ids):
     by_checkin = {}
     if checkin_ids:
         for photo in db.exec(
-            scoped(Photo, current_user.couple_id).where(Photo.checkin_id.in_(checkin_ids)).order_by(Photo.created_at)
+            scoped(Photo, current_user.couple_id).where(Photo.checkin_id.in_(checkin_ids)).order_by(Photo.checkin_id, Photo.position)
         ):
             by_checkin.setdefault(photo.checkin_id, []).append(photo)
     return by_checkin

@@ -93,7 +93,7 @@ def build_export(db, user: User, now: datetime) -> tuple[dict, list[tuple[str, P
     checkin_ref = {c.id: n for n, c in enumerate(checkins, 1)}
     photos, files = {}, []
     for photo in db.exec(select(Photo).where(Photo.checkin_id.in_(list(checkin_ref) or [0]))
-                         .order_by(Photo.created_at, Photo.id)):
+                         .order_by(Photo.checkin_id, Photo.position)):
         ref = checkin_ref[photo.checkin_id]
         name = f"photos/{ref}-{len(photos.setdefault(ref, [])) + 1}.jpg"
         photos[ref].append({"file": name, "width": photo.width, "height": photo.height})
@@ -341,10 +341,10 @@ def import_export(db, path, now: datetime) -> tuple[User, str]:
             db.add(checkin)
             db.flush()
             checkin_ids[row["ref"]] = checkin.id
-            for photo in row["photos"]:
+            for position, photo in enumerate(row["photos"]):
                 raw = photos[photo["file"]]
                 written += store_photos(db, [(raw, photo["width"], photo["height"])], couple_id=couple.id,
-                                        checkin_id=checkin.id, now=checkin.created_at)
+                                        checkin_id=checkin.id, now=checkin.created_at, first_position=position)
             for reaction in row["reactions"]:
                 db.add(Reaction(couple_id=couple.id, checkin_id=checkin.id, user_id=actor(reaction["by"]),
                                 kind=reaction["kind"], created_at=parse_dt(reaction["created_at"])))

@@ -198,6 +198,8 @@ class Photo(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     couple_id: int = Field(foreign_key="couple.id", index=True)
     checkin_id: int = Field(foreign_key="checkin.id", index=True)
+    # The order in which they were added to the check-in (they share one creation time).
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     width: int
     height: int
     size: int

@@ -97,12 +97,12 @@ def photo_path(couple_id: int, photo_id: str) -> Path:
     return couple_folder(couple_id) / f"{photo_id}.jpg"
 
 
-def store_photos(db, prepared, *, couple_id: int, checkin_id: int, now) -> list[Path]:
+def store_photos(db, prepared, *, couple_id: int, checkin_id: int, now, first_position: int = 0) -> list[Path]:
     """Write prepared photos under random names and add their rows; returns the files written."""
     written = []
     folder = couple_folder(couple_id)
     folder.mkdir(parents=True, exist_ok=True)
-    for data, width, height in prepared:
+    for position, (data, width, height) in enumerate(prepared, start=first_position):
         photo_id = secrets.token_hex(16)
         target = photo_path(couple_id, photo_id)
         # Written to a temporary name first, so a crash never leaves half a photo behind.
@@ -118,6 +118,7 @@ def store_photos(db, prepared, *, couple_id: int, checkin_id: int, now) -> list[
                 id=photo_id,
                 couple_id=couple_id,
                 checkin_id=checkin_id,
+                position=position,
                 width=width,
                 height=height,
                 size=len(data),

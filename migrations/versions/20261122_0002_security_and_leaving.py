@@ -44,6 +44,9 @@ def upgrade():
         batch_op.add_column(sa.Column('paused_by', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('ended_at', trust.db.UTCDateTime(), nullable=True))
 
+    with op.batch_alter_table('photo', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('position', sa.Integer(), server_default='0', nullable=False))
+
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
@@ -53,6 +56,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('photo', schema=None) as batch_op:
+        batch_op.drop_column('position')
+
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('reset_expires_at')
         batch_op.drop_column('reset_code_hash')
