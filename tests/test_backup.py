@@ -100,8 +100,11 @@ def test_a_backup_taken_during_writes_restores_identically_on_a_fresh_instance(t
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     connection.close()
     # The restored instance works: the same person signs in and sees their check-ins.
-    page = Persona(fresh, ren_user).get("/timeline").get_data(as_text=True)
-    assert "check-in 1" in page
+    connection = sqlite3.connect(tmp_path / "fresh" / "kotsukotsu.sqlite3")
+    checkin_id, body = connection.execute("SELECT id, body FROM checkin ORDER BY id DESC LIMIT 1").fetchone()
+    connection.close()
+    page = Persona(fresh, ren_user).get(f"/checkins/{checkin_id}").get_data(as_text=True)
+    assert body in page
     assert ren.get("/").status_code == 200
 
 
