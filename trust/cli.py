@@ -116,7 +116,10 @@ def register_cli(app):
         """Import an export zip (from "Export my data") as a new account on this instance."""
         from .export import ExportError, import_export
 
-        database.upgrade(current_app.config["DATABASE_URL"])
+        from sqlalchemy import inspect
+
+        if not inspect(current_app.extensions["trust.engine"]).has_table("user"):
+            database.upgrade(current_app.config["DATABASE_URL"])  # a brand-new instance
         db = get_db()
         try:
             with current_app.test_request_context():
