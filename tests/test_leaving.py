@@ -50,6 +50,7 @@ def test_pausing_closes_the_shared_pages_for_both_at_once(ren, hana, db):
             assert response.status_code == 302 and response.location == "/sharing", url
         page = persona.get("/sharing").get_data(as_text=True)
         assert "Sharing is paused." in page and "Home by nine" not in page
+        assert 'class="tabs"' not in page  # no tabs into pages that are closed
     # Writing into the shared space is refused, and nothing is saved.
     response = ren.post("/checkins/new", data={"kind": "report", "body": "Another one"})
     assert response.status_code == 409

@@ -190,3 +190,21 @@ def test_reset_attempts_are_throttled(app, people):
         client.post("/reset", data={"username": "hana", "code": "AAAA-BBBB-CCCC", "password": "a brand new phrase"})
     response = client.post("/reset", data={"username": "hana", "code": "AAAA-BBBB-CCCC", "password": "x"})
     assert response.status_code == 429
+
+
+def test_secrets_of_the_second_step_and_resets_never_reach_the_logs(app, people, db, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    ren = Persona(app, people["ren"])
+    secret, codes = turn_on_totp(ren, db)
+    result = app.test_cli_runner().invoke(args=["reset-password", "ren"])
+    reset_code = result.output.split(": ")[1].split()[0]
+    app.test_client().post("/reset", data={"username": "ren", "code": reset_code, "password": "a brand new phrase"})
+    client = app.test_client()
+    client.post("/login", data={"username": "ren", "password": "a brand new phrase"})
+    client.post("/login/code", data={"code": codes[1]})
+    assert client.get("/").status_code == 200
+    assert caplog.records  # the app did log
+    for value in (secret, reset_code, codes[0], codes[1], "a brand new phrase"):
+        assert value not in caplog.text

@@ -86,7 +86,8 @@ def make_backup(app, label: str = "manual", now: datetime | None = None, root: P
         raise BackupError(f"there is no database at {source_path} yet")
     now = now or utcnow()
     root = Path(root or backup_root(app))
-    root.mkdir(parents=True, exist_ok=True)
+    # Backups hold everything, so only the server's own user may read them.
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"{PREFIX}{now:%Y%m%d-%H%M%S}-{label}"
     final = root / name
     n = 1
@@ -95,7 +96,7 @@ def make_backup(app, label: str = "manual", now: datetime | None = None, root: P
         final = root / f"{name}-{n}"
     partial = final.with_name(final.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
+    partial.mkdir(mode=0o700)
     try:
         source = sqlite3.connect(source_path, timeout=30)
         target = sqlite3.connect(partial / DB_NAME)

@@ -269,6 +269,14 @@ def delete_account():
     return render_template("leaving/delete.html", form=form)
 
 
+def sharing_closed() -> bool:
+    """For the layout: the shared tabs are hidden while sharing is paused or over."""
+    if not current_user.is_authenticated or not current_user.couple_id:
+        return False
+    return not sharing_open(current_couple())
+
+
 def init_app(app):
     app.before_request(gate)
+    app.jinja_env.globals["sharing_closed"] = sharing_closed
     app.register_blueprint(bp)
