@@ -255,11 +255,51 @@ def bench_pages():
         server.wait(timeout=20)
 
 
+def bench_data():
+    """Export, backup and account deletion on 3 months and 5 years of demo data (figures only)."""
+    from trust.backup import make_backup
+    from trust.demo import build_demo
+    from trust.export import build_export, write_zip
+    from trust.leaving import erase_account
+
+    folder = Path(tempfile.mkdtemp(prefix="kotsukotsu-bench-"))
+    app = make_app(folder)
+    print("data (seconds; ratio 5 years / 3 months):")
+    figures = {}
+    with app.app_context(), app.test_request_context(), Session(app.extensions["trust.engine"]) as db:
+        for prefix, years in (("short", 0.25), ("long", 5)):
+            build_demo(db, years, datetime.now(UTC), prefix=prefix)
+        for prefix in ("short", "long"):
+            user = db.exec(select(User).where(User.username == f"{prefix}-rebuilding")).one()
+            start = time.perf_counter()
+            document, files = build_export(db, user, datetime.now(UTC))
+            data = write_zip(document, files)
+            figures[(prefix, "export")] = time.perf_counter() - start
+            figures[(prefix, "export size")] = len(data)
+        start = time.perf_counter()
+        backup = make_backup(app, root=folder / "backups")
+        figures["backup"] = time.perf_counter() - start
+        size = (backup / "kotsukotsu.sqlite3").stat().st_size
+        for prefix in ("short", "long"):
+            user = db.exec(select(User).where(User.username == f"{prefix}-rebuilding")).one()
+            start = time.perf_counter()
+            erase_account(db, user, datetime.now(UTC))
+            db.commit()
+            figures[(prefix, "delete")] = time.perf_counter() - start
+    for name in ("export", "delete"):
+        short, long = figures[("short", name)], figures[("long", name)]
+        print(f"  {name:7} 3 months {short:6.2f}  5 years {long:6.2f}  x{long / short:5.1f}")
+    print(f"  export zip: 3 months {figures[('short', 'export size')] / 1024:.0f} KB, "
+          f"5 years {figures[('long', 'export size')] / 1024:.0f} KB")
+    print(f"  backup of both (database {size / 1024 / 1024:.1f} MB, integrity check included) {figures['backup']:.2f}")
+    return True
+
+
 def main():
     import logging
 
     logging.disable(logging.INFO)
-    only = sys.argv[1:] or ["dispatch", "reassurance", "pages"]
+    only = sys.argv[1:] or ["dispatch", "reassurance", "pages", "data"]
     ok = True
     if "dispatch" in only:
         with PushService() as service:
@@ -269,6 +309,8 @@ def main():
             ok = bench_reassurance(service) and ok
     if "pages" in only:
         ok = bench_pages() and ok
+    if "data" in only:
+        ok = bench_data() and ok
     return 0 if ok else 1
 
 
