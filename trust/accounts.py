@@ -178,6 +178,11 @@ def login_throttled(db, username: str, address: str, now: datetime) -> bool:
     return by_account >= limit or by_address >= 2 * limit
 
 
+def throttled_message() -> str:
+    return _("Too many attempts. Please wait %(n)d minutes and try again.",
+             n=current_app.config["LOGIN_WINDOW"].seconds // 60)
+
+
 def record_login_attempt(db, username: str, address: str, succeeded: bool, now: datetime):
     db.add(LoginAttempt(username=username[:40], address=address, succeeded=succeeded, created_at=now))
     # Old attempts tell nothing once their window has passed.
@@ -259,10 +264,7 @@ def login():
             username = form.username.data.strip().lower()
             address = client_address()
             if login_throttled(db, username, address, now):
-                form.form_errors.append(
-                    _("Too many attempts. Please wait %(n)d minutes and try again.",
-                      n=current_app.config["LOGIN_WINDOW"].seconds // 60)
-                )
+                form.form_errors.append(throttled_message())
                 return render_template("accounts/login.html", form=form), 429
             user = db.exec(select(User).where(User.username == username)).first()
             if user is None:

@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm

@@ -129,8 +129,7 @@ def reauth():
         now = utcnow()
         address = accounts.client_address()
         if accounts.login_throttled(db, user.username, address, now):
-            form.form_errors.append(_("Too many attempts. Please wait %(n)d minutes and try again.",
-                                      n=current_app.config["LOGIN_WINDOW"].seconds // 60))
+            form.form_errors.append(accounts.throttled_message())
             return render_template("security/reauth.html", form=form), 429
         ok = form.validate() and accounts.check_password(user, form.password.data)
         if ok and user.totp_secret:
@@ -219,8 +218,7 @@ def login_code():
     if form.is_submitted():
         address = accounts.client_address()
         if accounts.login_throttled(db, user.username, address, now):
-            form.form_errors.append(_("Too many attempts. Please wait %(n)d minutes and try again.",
-                                      n=current_app.config["LOGIN_WINDOW"].seconds // 60))
+            form.form_errors.append(accounts.throttled_message())
             return render_template("security/login_code.html", form=form), 429
         result = form.validate() and check_second_step(db, user, form.code.data, now)
         accounts.record_login_attempt(db, user.username, address, bool(result), now)
@@ -362,8 +360,7 @@ def reset():
         address = accounts.client_address()
         username = (form.username.data or "").strip().lower()[:40]
         if accounts.login_throttled(db, username, address, now):
-            form.form_errors.append(_("Too many attempts. Please wait %(n)d minutes and try again.",
-                                      n=current_app.config["LOGIN_WINDOW"].seconds // 60))
+            form.form_errors.append(accounts.throttled_message())
             return render_template("security/reset.html", form=form), 429
         if not form.validate():
             return render_template("security/reset.html", form=form), 400
