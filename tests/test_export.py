@@ -203,3 +203,11 @@ def test_not_a_zip_is_refused(app, tmp_path):
     path.write_bytes(b"hello")
     result = app.test_cli_runner().invoke(args=["import-data", str(path)])
     assert result.exit_code != 0 and "not a zip" in result.output
+
+
+def test_a_strangers_export_holds_nothing_of_another_couple(history, charlie):
+    archive = download(charlie)
+    text = "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    for marker in ("残業", "Sato", "HANA-", "REN-", "Home by 22:00", "walk"):
+        assert marker not in text, marker
+    assert not [n for n in archive.namelist() if n.startswith("photos/")]

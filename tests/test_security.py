@@ -208,3 +208,15 @@ def test_secrets_of_the_second_step_and_resets_never_reach_the_logs(app, people,
     assert caplog.records  # the app did log
     for value in (secret, reset_code, codes[0], codes[1], "a brand new phrase"):
         assert value not in caplog.text
+
+
+def test_re_authentication_asks_for_the_app_code_too(app, people, db):
+    ren = Persona(app, people["ren"])
+    secret, _codes = turn_on_totp(ren, db)
+    later = utcnow() + timedelta(minutes=20)
+    with time_machine.travel(later, tick=False):
+        assert "/reauth" in ren.get("/export").location
+        assert ren.post("/reauth?next=/export", data={"password": PASSWORD}).status_code == 401
+        response = ren.post("/reauth?next=/export", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302 and response.location == "/export"
+        assert ren.get("/export").status_code == 200

@@ -260,6 +260,10 @@ def delete_account():
         db.commit()
         for path in files:
             path.unlink(missing_ok=True)
+            try:
+                path.parent.rmdir()  # the couple's folder, once nothing is left in it
+            except OSError:
+                pass
         scrub_database(db)
         logout_user()
         session.clear()
