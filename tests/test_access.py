@@ -130,9 +130,18 @@ def test_health_answers_without_login(client):
 def test_security_headers_on_every_response(client, ren):
     for response in (client.get("/login"), ren.get("/"), client.get("/healthz"), client.get("/static/app.css")):
         csp = response.headers["Content-Security-Policy"]
-        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp and "object-src 'none'" in csp
+        if response.mimetype == "text/html":
+            # The page's own tags carry this response's nonce, and only they may load.
+            nonce = re.search(r"script-src 'nonce-([\w-]+)'", csp).group(1)
+            page = response.get_data(as_text=True)
+            assert page.count(f'nonce="{nonce}"') == 2 and "script-src 'self'" not in csp
+        else:
+            assert "script-src 'self'" in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
+    first, second = (client.get("/login").headers["Content-Security-Policy"] for _ in range(2))
+    assert first != second  # a fresh nonce for every response
     assert "Strict-Transport-Security" not in client.get("/login").headers
     assert "Strict-Transport-Security" in client.get("/login", base_url="https://localhost").headers
 
