@@ -35,6 +35,7 @@ from .models import (
     User,
 )
 from .photos import photo_path, store_photos
+from .scoping import scoped
 from .security import issue_reset_code, log_event, recent_auth_required
 
 bp = Blueprint("export", __name__)
@@ -86,31 +87,29 @@ def build_export(db, user: User, now: datetime) -> tuple[dict, list[tuple[str, P
     uid, cid = user.id, user.couple_id
     couple = db.get(Couple, cid) if cid else None
     partner = accounts.partner_of(user)
-    conditions = db.exec(select(Condition).where(Condition.couple_id == cid)
-                         .order_by(Condition.created_at, Condition.id)).all() if cid else []
+    conditions = db.exec(scoped(Condition, cid).order_by(Condition.created_at, Condition.id)).all()
     condition_ref = {c.id: n for n, c in enumerate(conditions, 1)}
-    checkins = db.exec(select(CheckIn).where(CheckIn.author_id == uid).order_by(CheckIn.created_at, CheckIn.id)).all()
+    checkins = db.exec(scoped(CheckIn, cid).where(CheckIn.author_id == uid).order_by(CheckIn.created_at, CheckIn.id)).all()
     checkin_ref = {c.id: n for n, c in enumerate(checkins, 1)}
     photos, files = {}, []
-    for photo in db.exec(select(Photo).where(Photo.checkin_id.in_(list(checkin_ref) or [0]))
+    for photo in db.exec(scoped(Photo, cid).where(Photo.checkin_id.in_(list(checkin_ref) or [0]))
                          .order_by(Photo.checkin_id, Photo.position)):
         ref = checkin_ref[photo.checkin_id]
         name = f"photos/{ref}-{len(photos.setdefault(ref, [])) + 1}.jpg"
         photos[ref].append({"file": name, "width": photo.width, "height": photo.height})
         files.append((name, photo_path(photo.couple_id, photo.id)))
     reactions = {}
-    for reaction in db.exec(select(Reaction).where(Reaction.checkin_id.in_(list(checkin_ref) or [0]))
+    for reaction in db.exec(scoped(Reaction, cid).where(Reaction.checkin_id.in_(list(checkin_ref) or [0]))
                             .order_by(Reaction.created_at, Reaction.id)):
         reactions.setdefault(checkin_ref[reaction.checkin_id], []).append(
             {"by": who(reaction.user_id, uid), "kind": reaction.kind, "created_at": plain(reaction.created_at)})
     events = {}
-    for event in db.exec(select(ConditionEvent).where(ConditionEvent.couple_id == cid)
-                         .order_by(ConditionEvent.created_at, ConditionEvent.id)) if cid else []:
+    for event in db.exec(scoped(ConditionEvent, cid).order_by(ConditionEvent.created_at, ConditionEvent.id)):
         events.setdefault(condition_ref[event.condition_id], []).append(
             {"by": who(event.actor_id, uid), **pick(event, EVENT_FIELDS)})
 
     def mine(model, column, order, fields):
-        return [pick(row, fields) for row in db.exec(select(model).where(column == uid).order_by(order, model.id))]
+        return [pick(row, fields) for row in db.exec(scoped(model, cid).where(column == uid).order_by(order, model.id))]
 
     document = {
         "format": FORMAT,
@@ -138,10 +137,12 @@ def build_export(db, user: User, now: datetime) -> tuple[dict, list[tuple[str, P
         "space": mine(SpacePeriod, SpacePeriod.requested_by, SpacePeriod.starts_at, SPACE_FIELDS),
         "reminders": [
             {**pick(r, REMINDER_FIELDS), "condition": condition_ref.get(r.condition_id)}
-            for r in db.exec(select(ReminderRule).where(ReminderRule.user_id == uid)
+            for r in db.exec(scoped(ReminderRule, cid).where(ReminderRule.user_id == uid)
                              .order_by(ReminderRule.created_at, ReminderRule.id))
         ],
-        "security_log": mine(SecurityEvent, SecurityEvent.user_id, SecurityEvent.created_at, SECURITY_FIELDS),
+        # The security log belongs to the account, not to the couple.
+        "security_log": [pick(e, SECURITY_FIELDS) for e in db.exec(
+            select(SecurityEvent).where(SecurityEvent.user_id == uid).order_by(SecurityEvent.created_at, SecurityEvent.id))],
     }
     return document, files
 

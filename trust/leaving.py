@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import delete, or_, text, update
-from sqlmodel import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -44,6 +43,7 @@ from .models import (
 )
 from .notices import notify
 from .photos import photo_path
+from .scoping import scoped
 from .security import log_event, recent_auth_required
 
 log = logging.getLogger("trust.leaving")
@@ -193,9 +193,10 @@ def erase_account(db, user: User, now: datetime) -> list[Path]:
     """
     uid, cid = user.id, user.couple_id
     partner = partner_of(user)
-    my_checkins = select(CheckIn.id).where(CheckIn.author_id == uid)
-    my_conditions = select(Condition.id).where(Condition.proposed_by == uid)
-    files = [photo_path(p.couple_id, p.id) for p in db.exec(select(Photo).where(Photo.checkin_id.in_(my_checkins)))]
+    my_checkins = scoped(CheckIn, cid, CheckIn.id).where(CheckIn.author_id == uid)
+    my_conditions = scoped(Condition, cid, Condition.id).where(Condition.proposed_by == uid)
+    files = [photo_path(p.couple_id, p.id)
+             for p in db.exec(scoped(Photo, cid).where(Photo.checkin_id.in_(my_checkins)))]
     db.exec(delete(Photo).where(Photo.checkin_id.in_(my_checkins)))
     db.exec(delete(Reaction).where(or_(Reaction.checkin_id.in_(my_checkins), Reaction.user_id == uid)))
     if cid is not None:
