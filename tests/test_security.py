@@ -220,3 +220,20 @@ def test_re_authentication_asks_for_the_app_code_too(app, people, db):
         response = ren.post("/reauth?next=/export", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
         assert response.status_code == 302 and response.location == "/export"
         assert ren.get("/export").status_code == 200
+
+
+def test_reset_can_turn_off_a_lost_authenticator(app, people, db):
+    ren = Persona(app, people["ren"])
+    turn_on_totp(ren, db)
+    result = app.test_cli_runner().invoke(args=["reset-password", "ren"])
+    assert "turned off" not in result.output
+    db.expire_all()
+    assert db.get(User, people["ren"].id).totp_secret is not None
+    result = app.test_cli_runner().invoke(args=["reset-password", "ren", "--turn-off-authenticator"])
+    code = re.search(r"Reset code for ren: ([A-Z0-9-]+)", result.output).group(1)
+    db.expire_all()
+    assert db.get(User, people["ren"].id).totp_secret is None
+    client = app.test_client()
+    client.post("/reset", data={"username": "ren", "code": code, "password": "a brand new phrase"})
+    assert client.post("/login", data={"username": "ren", "password": "a brand new phrase"}).location == "/"
+    assert "totp_disabled" in log_kinds(db, people["ren"])

@@ -91,7 +91,9 @@ def register_cli(app):
 
     @app.cli.command("reset-password")
     @click.argument("username")
-    def reset_password(username):
+    @click.option("--turn-off-authenticator", is_flag=True,
+                  help="Also turn off their authenticator app, when they lost it and their recovery codes.")
+    def reset_password(username, turn_off_authenticator):
         """Print a one-time code with which USERNAME sets a new password (valid 24 hours).
 
         Every device of that user is signed out, and the reset appears in their security log.
@@ -99,13 +101,17 @@ def register_cli(app):
         from sqlmodel import select
 
         from .models import User
-        from .security import issue_reset_code
+        from .security import issue_reset_code, turn_off_totp
 
         db = get_db()
         user = db.exec(select(User).where(User.username == username.strip().lower())).first()
         if user is None:
             raise click.ClickException(f"no user named {username!r}")
-        code = issue_reset_code(db, user, utcnow())
+        now = utcnow()
+        code = issue_reset_code(db, user, now)
+        if turn_off_authenticator and user.totp_secret:
+            turn_off_totp(db, user, now)
+            click.echo("Their authenticator app is turned off; they can turn it on again in Settings.")
         db.commit()
         click.echo(f"Reset code for {user.username}: {code}")
         click.echo("They open /reset on this server, enter it and choose a new password. It works once, for 24 hours.")

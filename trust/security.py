@@ -318,16 +318,19 @@ def recovery_codes():
 @recent_auth_required
 def totp_off():
     db = get_db()
-    now = utcnow()
     user = current_user._get_current_object()
     if user.totp_secret:
-        user.totp_secret = None
-        user.totp_last_step = None
-        db.exec(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
-        log_event(db, user, "totp_disabled", now)
+        turn_off_totp(db, user, utcnow())
         db.commit()
         flash(_("The authenticator app is off. Signing in needs only your password now."))
     return redirect(url_for("security.index"))
+
+
+def turn_off_totp(db, user: User, now: datetime):
+    user.totp_secret = None
+    user.totp_last_step = None
+    db.exec(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
+    log_event(db, user, "totp_disabled", now)
 
 
 # --- reset codes -------------------------------------------------------------------------------
