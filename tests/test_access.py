@@ -192,3 +192,17 @@ def test_logs_never_carry_passwords_notes_or_what_was_written(app, client, caplo
     assert any("checkin" in record.getMessage() for record in caplog.records)  # the app did log
     for name, canary in canaries.items():
         assert canary not in caplog.text, name
+
+
+def test_database_errors_never_carry_what_was_written(app, people, db):
+    """A failing statement's message (which reaches the log as a traceback) hides its values."""
+    import sqlalchemy
+
+    from trust.db import utcnow
+
+    with pytest.raises(sqlalchemy.exc.IntegrityError) as error:
+        db.add(JournalEntry(couple_id=people["couple"].id, author_id=999999, body="CANARY-IN-A-FAILED-INSERT",
+                            created_at=utcnow()))
+        db.flush()
+    db.rollback()
+    assert "CANARY-IN-A-FAILED-INSERT" not in str(error.value)

@@ -54,7 +54,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def make_engine(url: str):
     """Create the engine for `url`, with the pragmas every SQLite connection needs."""
-    options = {}
+    # An error message never carries the values of a statement: they may be someone's notes.
+    options = {"hide_parameters": True}
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False}
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
