@@ -22,11 +22,30 @@ def turn_on_totp(persona, db):
     page = persona.get("/settings/security/totp").get_data(as_text=True)
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     response = persona.post("/settings/security/totp", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 302
-    page = persona.get("/settings/security").get_data(as_text=True)
-    codes = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", page)
+    assert response.status_code == 200
+    codes = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", response.get_data(as_text=True))
     assert len(codes) == 10
+    # Shown once: not on the next visit.
+    assert "<li><code>" not in persona.get("/settings/security").get_data(as_text=True)
     return secret, codes
+
+
+def session_contents(app, persona) -> str:
+    cookie = persona.client.get_cookie("kotsukotsu")
+    return repr(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+
+
+def test_the_session_cookie_never_carries_the_secret_or_the_codes(app, people, db):
+    ren = Persona(app, people["ren"])
+    page = ren.get("/settings/security/totp").get_data(as_text=True)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    assert secret not in session_contents(app, ren)
+    # The same secret is offered again until it is confirmed.
+    assert secret in ren.get("/settings/security/totp").get_data(as_text=True)
+    response = ren.post("/settings/security/totp", data={"code": pyotp.TOTP(secret).now()})
+    codes = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", response.get_data(as_text=True))
+    contents = session_contents(app, ren)
+    assert codes and all(code not in contents for code in codes) and secret not in contents
 
 
 def test_sensitive_pages_ask_for_the_password_again_after_ten_minutes(app, people, db):

@@ -2,6 +2,7 @@
 
 Everything here is about one user's own account and is shown to that user only.
 """
+import base64
 import hashlib
 import hmac
 import secrets
@@ -246,16 +247,32 @@ def security_log(db, user: User, limit: int = 100):
 @bp.get("/settings/security")
 @login_required
 def index():
+    return render_index()
+
+
+def render_index(codes=None):
+    """The security page; `codes` are new recovery codes, shown in this one response and never again."""
     db = get_db()
     remaining = len(db.exec(
         select(RecoveryCode.id).where(RecoveryCode.user_id == current_user.id, RecoveryCode.used_at.is_(None))
     ).all())
     return render_template("security/index.html", events=security_log(db, current_user), event_text=EVENT_TEXT,
-                           remaining=remaining, codes=session.pop("new_recovery_codes", None))
+                           remaining=remaining, codes=codes)
 
 
 class ConfirmTotpForm(FlaskForm):
     code = StringField(_l("The 6-digit code the app shows now"), validators=[DataRequired(), Length(max=12)])
+
+
+def pending_secret(user: User) -> str:
+    """The secret offered while setting up: derived from the app's key and a random value in the
+    session, so the (signed, readable) session cookie never carries the secret itself."""
+    nonce = session.get("totp_nonce")
+    if not nonce:
+        nonce = session["totp_nonce"] = secrets.token_urlsafe(16)
+    key = current_app.config["SECRET_KEY"].encode()
+    raw = hmac.new(key, f"totp:{user.id}:{nonce}".encode(), hashlib.sha256).digest()[:20]
+    return base64.b32encode(raw).decode()
 
 
 @bp.route("/settings/security/totp", methods=["GET", "POST"])
@@ -264,9 +281,8 @@ def totp_setup():
     """Turn on the authenticator app: scan, then prove it works with one code."""
     if current_user.totp_secret:
         return redirect(url_for("security.index"))
-    secret = session.get("totp_pending")
-    if not secret:
-        secret = session["totp_pending"] = pyotp.random_base32()
+    user = current_user._get_current_object()
+    secret = pending_secret(user)
     form = ConfirmTotpForm()
     status = 200
     if form.is_submitted():
@@ -274,18 +290,17 @@ def totp_setup():
         code = normalise_code(form.code.data or "")
         if form.validate() and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1):
             db = get_db()
-            user = current_user._get_current_object()
             user.totp_secret = secret
             user.totp_last_step = pyotp.TOTP(secret).timecode(now)
-            session.pop("totp_pending")
+            session.pop("totp_nonce")
             log_event(db, user, "totp_enabled", now)
-            session["new_recovery_codes"] = new_recovery_codes(db, user, now)
+            codes = new_recovery_codes(db, user, now)
             db.commit()
             flash(_("The authenticator app is on. Keep the recovery codes below somewhere safe."))
-            return redirect(url_for("security.index"))
+            return render_index(codes)
         form.code.errors = [_("That code did not match. Check the time on your phone and try the newest code.")]
         status = 400
-    uri = pyotp.TOTP(secret).provisioning_uri(name=current_user.username, issuer_name="Kotsukotsu")
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Kotsukotsu")
     qr = segno.make(uri, error="m").svg_inline(scale=4, dark="#1d2b2a", light="#ffffff", border=2)
     return render_template("security/totp.html", form=form, qr=qr, secret=secret), status
 
@@ -307,11 +322,11 @@ def recovery_codes():
     db = get_db()
     now = utcnow()
     user = current_user._get_current_object()
-    session["new_recovery_codes"] = new_recovery_codes(db, user, now)
+    codes = new_recovery_codes(db, user, now)
     log_event(db, user, "recovery_codes_created", now)
     db.commit()
     flash(_("New recovery codes are ready; the old ones no longer work."))
-    return redirect(url_for("security.index"))
+    return render_index(codes)
 
 
 @bp.post("/settings/security/totp/off")
