@@ -88,6 +88,12 @@ def test_the_healing_partners_export_holds_their_private_things_but_not_the_othe
     assert doc["comfort"][0]["tags"] == "late_reply"
     assert [j["body"] for j in doc["journal"]] == ["HANA-JOURNAL"]
     assert doc["checkins"] == [] and len(doc["space"]) == 1
+    # The partner's check-ins appear only where she took part: her answer and her reaction.
+    taken = doc["partner_checkins"]
+    assert [(c["body"], c["answer"], c["answer_note"]) for c in taken if c["answer"]] == [
+        ("Dinner with Sato?", "no", "Not this week")]
+    assert [(c["body"], [r["kind"] for r in c["my_reactions"]]) for c in taken if c["my_reactions"]] == [
+        ("At the office until 19:00 — 残業", ["thanks"])]
     text = json.dumps(doc, ensure_ascii=False)
     assert "REN-PRIVATE-REFLECTION" not in text and "What I am changing" not in text
 
@@ -119,12 +125,14 @@ def comparable(doc):
     return doc
 
 
-def test_import_into_a_fresh_instance_round_trips_without_loss(history, ren, tmp_path, app, db):
-    archive = download(ren)
+@pytest.mark.parametrize("who", ["ren", "hana"])
+def test_import_into_a_fresh_instance_round_trips_without_loss(history, ren, hana, tmp_path, app, db, who):
+    persona = {"ren": ren, "hana": hana}[who]
+    archive = download(persona)
     original = json.loads(archive.read("export.json"))
     photos = {n: hashlib.sha256(archive.read(n)).hexdigest() for n in archive.namelist() if n.startswith("photos/")}
     path = tmp_path / "export.zip"
-    path.write_bytes(ren.post("/export").get_data())
+    path.write_bytes(persona.post("/export").get_data())
     step_aside(app, db)
 
     target = fresh_app(tmp_path, "second")
@@ -132,8 +140,8 @@ def test_import_into_a_fresh_instance_round_trips_without_loss(history, ren, tmp
     assert result.exit_code == 0, result.output
     code = result.output.split("Reset code: ")[1].split()[0]
     client = target.test_client()
-    assert client.post("/reset", data={"username": "ren", "code": code, "password": "new home new start"}).status_code == 302
-    assert client.post("/login", data={"username": "ren", "password": "new home new start"}).status_code == 302
+    assert client.post("/reset", data={"username": who, "code": code, "password": "new home new start"}).status_code == 302
+    assert client.post("/login", data={"username": who, "password": "new home new start"}).status_code == 302
     again = client.post("/export")
     assert again.status_code == 200
     second = zipfile.ZipFile(io.BytesIO(again.get_data()))
@@ -145,8 +153,8 @@ def test_import_into_a_fresh_instance_round_trips_without_loss(history, ren, tmp
     assert "imported" in kinds
     # The former partner is kept only as a name on shared history and cannot sign in.
     with Session(target.extensions["trust.engine"]) as db:
-        placeholder = db.exec(select(User).where(User.username != "ren")).one()
-        assert placeholder.display_name == "Hana" and placeholder.password_hash == "!"
+        placeholder = db.exec(select(User).where(User.username != who)).one()
+        assert placeholder.display_name == ("Hana" if who == "ren" else "Ren") and placeholder.password_hash == "!"
     assert client.get("/").location == "/sharing"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template, send_file
 from flask_login import current_user
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import or_
 from sqlmodel import select
 
 from . import accounts
@@ -46,6 +47,9 @@ MAX_IMPORT_BYTES = 2 * 1024 ** 3  # uncompressed; an export is mostly photos
 ACCOUNT_FIELDS = ("username", "display_name", "role", "language", "timezone", "created_at", "quiet_start", "quiet_end", "push_detail", "comfort_sharing")
 CHECKIN_FIELDS = ("kind", "body", "expected_end_at", "ended_at", "answer", "answer_note", "answered_at",
                   "reply_body", "replied_at", "created_at", "edited_at", "local_date")
+# A partner's check-in appears only where I took part: the question I answered, the entry I reacted to.
+TAKEN_PART_FIELDS = ("kind", "body", "answer", "answer_note", "answered_at", "reply_body", "replied_at", "created_at",
+                     "local_date")
 CONDITION_FIELDS = ("text", "due_time", "review_on", "status", "talk_requested", "created_at", "accepted_at",
                     "ended_at")
 EVENT_FIELDS = ("kind", "note", "new_text", "new_due_time", "new_review_on", "state", "created_at", "decided_at")
@@ -103,6 +107,15 @@ def build_export(db, user: User, now: datetime) -> tuple[dict, list[tuple[str, P
                             .order_by(Reaction.created_at, Reaction.id)):
         reactions.setdefault(checkin_ref[reaction.checkin_id], []).append(
             {"by": who(reaction.user_id, uid), "kind": reaction.kind, "created_at": plain(reaction.created_at)})
+    my_reactions = scoped(Reaction, cid, Reaction.checkin_id).where(Reaction.user_id == uid)
+    taken_part = db.exec(
+        scoped(CheckIn, cid).where(CheckIn.author_id != uid,
+                                   or_(CheckIn.answered_at.is_not(None), CheckIn.id.in_(my_reactions)))
+        .order_by(CheckIn.created_at, CheckIn.id)).all()
+    given = {}
+    for reaction in db.exec(scoped(Reaction, cid).where(Reaction.user_id == uid, Reaction.checkin_id.in_(
+            [c.id for c in taken_part] or [0])).order_by(Reaction.created_at, Reaction.id)):
+        given.setdefault(reaction.checkin_id, []).append({"kind": reaction.kind, "created_at": plain(reaction.created_at)})
     events = {}
     for event in db.exec(scoped(ConditionEvent, cid).order_by(ConditionEvent.created_at, ConditionEvent.id)):
         events.setdefault(condition_ref[event.condition_id], []).append(
@@ -129,6 +142,9 @@ def build_export(db, user: User, now: datetime) -> tuple[dict, list[tuple[str, P
              "photos": photos.get(checkin_ref[c.id], []), "reactions": reactions.get(checkin_ref[c.id], [])}
             for c in checkins
         ],
+        "partner_checkins": [
+            {**pick(c, TAKEN_PART_FIELDS), "my_reactions": given.get(c.id, [])} for c in taken_part
+        ],
         "comfort": mine(ComfortEntry, ComfortEntry.author_id, ComfortEntry.created_at, COMFORT_FIELDS),
         "journal": mine(JournalEntry, JournalEntry.author_id, JournalEntry.created_at, JOURNAL_FIELDS),
         "together": mine(TogetherEntry, TogetherEntry.logged_by, TogetherEntry.created_at, TOGETHER_FIELDS),
@@ -147,7 +163,7 @@ def build_export(db, user: User, now: datetime) -> tuple[dict, list[tuple[str, P
     return document, files
 
 
-CSV_KINDS = ("checkins", "conditions", "condition_events", "comfort", "journal", "together", "reassurance", "space",
+CSV_KINDS = ("checkins", "partner_checkins", "conditions", "condition_events", "comfort", "journal", "together", "reassurance", "space",
              "reminders", "security_log")
 
 
@@ -196,8 +212,9 @@ export.json   everything, with "ref" numbers linking check-ins, conditions and p
 csv/          the same, one spreadsheet per kind
 photos/       your photos, named <check-in ref>-<n>.jpg
 
-"by": "me" is you; "partner" is your partner (conditions and their history only, which
-both of you could see). Times are UTC (ISO 8601); local_date is the couple's calendar day.
+"by": "me" is you; "partner" is your partner (conditions and their history, which both of
+you could see). partner_checkins holds only your partner's check-ins that you took part in:
+the questions you answered and the entries you reacted to. Times are UTC (ISO 8601); local_date is the couple's calendar day.
 """
 
 
@@ -349,6 +366,15 @@ def import_export(db, path, now: datetime) -> tuple[User, str]:
             for reaction in row["reactions"]:
                 db.add(Reaction(couple_id=couple.id, checkin_id=checkin.id, user_id=actor(reaction["by"]),
                                 kind=reaction["kind"], created_at=parse_dt(reaction["created_at"])))
+        for row in document["partner_checkins"]:
+            if partner is None:
+                break
+            checkin = CheckIn(couple_id=couple.id, author_id=partner.id, **revive(row, TAKEN_PART_FIELDS))
+            db.add(checkin)
+            db.flush()
+            for reaction in row["my_reactions"]:
+                db.add(Reaction(couple_id=couple.id, checkin_id=checkin.id, user_id=user.id, kind=reaction["kind"],
+                                created_at=parse_dt(reaction["created_at"])))
         for key, model, column, fields in (
             ("comfort", ComfortEntry, "author_id", COMFORT_FIELDS),
             ("journal", JournalEntry, "author_id", JOURNAL_FIELDS),
