@@ -60,15 +60,18 @@ def routes(app, world):
             yield method, url, rule
 
 
-def test_a_stranger_gets_404_for_every_object_of_another_couple(app, world, charlie):
+def test_a_stranger_gets_404_for_every_object_of_another_couple(app, world, charlie, sign_in):
+    """Both partners of the other couple, in either role, against every route that takes an id."""
     checked = 0
-    for method, url, rule in routes(app, world):
-        if not rule.arguments or rule.endpoint == "pairing.join":
-            continue
-        response = charlie.client.open(url, method=method, data={"kind": "thanks", "answer": "yes", "decision": "accepted", "note": "x"})
-        assert response.status_code == 404, (method, url, response.status_code)
-        checked += 1
-    assert checked >= 15
+    for stranger in (charlie, sign_in("dana")):
+        for method, url, rule in routes(app, world):
+            if not rule.arguments or rule.endpoint == "pairing.join":
+                continue
+            response = stranger.client.open(url, method=method, data={"kind": "thanks", "answer": "yes",
+                                                                       "decision": "accepted", "note": "x"})
+            assert response.status_code == 404, (stranger.user.username, method, url, response.status_code)
+            checked += 1
+    assert checked >= 30
     print(f"\nstranger 404 cells checked: {checked}")
 
 
@@ -91,6 +94,7 @@ def test_the_partner_never_sees_a_private_note_anywhere(app, world, ren, hana):
             assert "PRIVATE-REFLECTION" not in body, url
             pages += 1
     assert pages >= 10
+    print(f"\npartner pages checked for private things: {2 * pages} (both partners)")
     assert "SECRET-SHARED-COMFORT" in ren.get("/comfort").get_data(as_text=True)
     assert "SHARED-REFLECTION" in hana.get("/journal").get_data(as_text=True)
 
@@ -111,11 +115,15 @@ def test_the_journal_cannot_be_shared(hana, db):
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, world):
     client = app.test_client()
+    checked = 0
     for method, url, rule in routes(app, world):
         if rule.endpoint in PUBLIC:
             continue
         response = client.open(url, method=method)
         assert response.status_code == 302 and "/login" in response.location, (method, url, response.status_code)
+        checked += 1
+    assert checked >= 60
+    print(f"\nanonymous to sign-in cells checked: {checked}")
 
 
 def test_photo_urls_are_random_and_not_enumerable(world):
