@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import secrets
+import tempfile
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -192,9 +193,9 @@ def to_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def write_zip(document: dict, files: list[tuple[str, Path]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+def write_zip(document: dict, files: list[tuple[str, Path]], target) -> None:
+    """Write the export into the binary file `target`; photos are copied from disk, not held in memory."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("export.json", json.dumps(document, ensure_ascii=False, indent=1))
         for kind in CSV_KINDS:
             # A byte-order mark so spreadsheet apps read Japanese text correctly.
@@ -203,7 +204,6 @@ def write_zip(document: dict, files: list[tuple[str, Path]]) -> bytes:
         for name, path in files:
             if path.exists():
                 archive.write(path, name, compress_type=zipfile.ZIP_STORED)
-    return buffer.getvalue()
 
 
 README_TEXT = """Kotsukotsu export (format kotsukotsu-export, version 1)
@@ -233,9 +233,13 @@ def download():
     log_event(db, user, "export", now)
     db.commit()
     document, files = build_export(db, user, now)
-    data = write_zip(document, files)
+    # Years of photos do not fit in memory: the zip goes to an unnamed temporary file,
+    # streamed to the browser and gone when the response closes.
+    handle = tempfile.TemporaryFile()
+    write_zip(document, files, handle)
+    handle.seek(0)
     current_app.logger.info("user %s exported their data", user.id)
-    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+    return send_file(handle, mimetype="application/zip", as_attachment=True,
                      download_name=f"kotsukotsu-{user.username}-{now:%Y%m%d}.zip")
 
 
