@@ -183,6 +183,10 @@ def gps_jpeg():
     (lambda name, data: b"not json" if name == "export.json" else data, "damaged"),
     (lambda name, data: data.replace(b'"version": 1', b'"version": 99') if name == "export.json" else data, "version 1"),
     (lambda name, data: None if name == "photos/1-1.jpg" else data, "missing"),
+    (lambda name, data: data.replace(b'"comfort": [', b'"comfort": 7, "x": [') if name == "export.json" else data,
+     "does not follow"),
+    (lambda name, data: data.replace(b'"created_at": "', b'"created_at": "not a time ', 3) if name == "export.json"
+     else data, "does not follow"),
     (lambda name, data: b"<svg onload=alert(1)>" if name == "photos/1-1.jpg" else data, "not a readable photo"),
     (lambda name, data: gps_jpeg() if name == "photos/1-1.jpg" else data, "not a clean JPEG"),
 ])

@@ -44,7 +44,8 @@ bp = Blueprint("export", __name__)
 
 FORMAT = "kotsukotsu-export"
 VERSION = 1
-MAX_IMPORT_BYTES = 2 * 1024 ** 3  # uncompressed; an export is mostly photos
+MAX_IMPORT_BYTES = 50 * 1024 ** 3  # uncompressed; an export is mostly photos
+MAX_PHOTO_BYTES = 20 * 1024 ** 2  # a stored photo is a re-encoded JPEG of at most 2048 px
 ACCOUNT_FIELDS = ("username", "display_name", "role", "language", "timezone", "created_at", "quiet_start", "quiet_end", "push_detail", "comfort_sharing")
 CHECKIN_FIELDS = ("kind", "body", "expected_end_at", "ended_at", "answer", "answer_note", "answered_at",
                   "reply_body", "replied_at", "created_at", "edited_at", "local_date")
@@ -270,14 +271,16 @@ def revive(row: dict, fields) -> dict:
     return out
 
 
-def read_export(path) -> tuple[dict, dict[str, bytes]]:
-    """The document and photos of an export zip, checked before anything is written."""
+def open_export(path) -> tuple[zipfile.ZipFile, dict]:
+    """The open zip and the document of an export, checked (photos one at a time) before anything
+    is written; the caller closes the zip."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise ExportError(f"not a zip file: {error}") from None
-    with archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_IMPORT_BYTES:
+    try:
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
+        if sum(sizes.values()) > MAX_IMPORT_BYTES:
             raise ExportError("the export is larger than an import may be")
         try:
             document = json.loads(archive.read("export.json"))
@@ -285,19 +288,20 @@ def read_export(path) -> tuple[dict, dict[str, bytes]]:
             raise ExportError(f"export.json is missing or damaged: {error}") from None
         if document.get("format") != FORMAT or document.get("version") != VERSION:
             raise ExportError(f"this is not a {FORMAT} version {VERSION} file")
-        photos = {}
         for checkin in document["checkins"]:
             for photo in checkin["photos"]:
                 name = photo["file"]
                 if not name.startswith("photos/") or ".." in name:
                     raise ExportError(f"unexpected photo name {name!r}")
-                try:
-                    raw = archive.read(name)
-                except KeyError:
-                    raise ExportError(f"{name} is listed but missing") from None
-                check_clean_jpeg(name, raw)
-                photos[name] = raw
-    return document, photos
+                if name not in sizes:
+                    raise ExportError(f"{name} is listed but missing")
+                if sizes[name] > MAX_PHOTO_BYTES:
+                    raise ExportError(f"{name} is larger than any photo this app stores")
+                check_clean_jpeg(name, archive.read(name))
+    except BaseException:
+        archive.close()
+        raise
+    return archive, document
 
 
 def check_clean_jpeg(name: str, raw: bytes):
@@ -317,7 +321,18 @@ def import_export(db, path, now: datetime) -> tuple[User, str]:
     The partner is not on this server: their side of shared conditions is kept under a
     placeholder that cannot sign in, and the pairing is marked ended.
     """
-    document, photos = read_export(path)
+    try:
+        archive, document = open_export(path)
+        with archive:
+            return create_from_export(db, archive, document, now)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        if isinstance(error, ExportError):
+            raise
+        raise ExportError(f"export.json does not follow version {VERSION} of the format "
+                          f"({type(error).__name__}: {error})") from None
+
+
+def create_from_export(db, archive: zipfile.ZipFile, document: dict, now: datetime) -> tuple[User, str]:
     account = document["account"]
     if accounts.username_taken(db, account["username"]):
         raise ExportError(f"the username {account['username']!r} is already taken here")
@@ -364,7 +379,7 @@ def import_export(db, path, now: datetime) -> tuple[User, str]:
             db.flush()
             checkin_ids[row["ref"]] = checkin.id
             for position, photo in enumerate(row["photos"]):
-                raw = photos[photo["file"]]
+                raw = archive.read(photo["file"])
                 written += store_photos(db, [(raw, photo["width"], photo["height"])], couple_id=couple.id,
                                         checkin_id=checkin.id, now=checkin.created_at, first_position=position)
             for reaction in row["reactions"]:
