@@ -81,15 +81,10 @@ def fire_due_rules(db, now: datetime, limit: int) -> int:
     return fired
 
 
-def sharing_stopped(couple: Couple) -> bool:
-    """A paused or ended pairing gets no prompts and no nudges at all."""
-    return couple.paused_at is not None or couple.ended_at is not None
-
-
 def decide(db, rule: ReminderRule, due_at: datetime, now: datetime, zone: ZoneInfo) -> str:
     """Whether a claimed firing is sent, and if not, why: paused, late, quiet, space or not_needed."""
     user = db.get(User, rule.user_id)
-    if sharing_stopped(db.get(Couple, rule.couple_id)):
+    if not db.get(Couple, rule.couple_id).sharing_open:
         return "paused"
     if rule.kind == "condition":
         condition = db.get(Condition, rule.condition_id)
@@ -139,7 +134,7 @@ def nudge_overdue_contacts(db, now: datetime) -> int:
             db.rollback()
             continue
         user = db.get(User, checkin.author_id)
-        if sharing_stopped(db.get(Couple, checkin.couple_id)):
+        if not db.get(Couple, checkin.couple_id).sharing_open:
             delivery.outcome = "paused"
         elif active_space(db, checkin.couple_id, now) is not None:
             delivery.outcome = "space"

@@ -70,7 +70,7 @@ def current_couple() -> Couple | None:
 
 
 def sharing_open(couple: Couple | None) -> bool:
-    return couple_state(couple) in ("active", "none")
+    return couple is None or couple.sharing_open
 
 
 def gate():

@@ -49,6 +49,11 @@ class Couple(SQLModel, table=True):
     # Set when a partner ends the pairing or deletes their account; it does not come back.
     ended_at: Optional[datetime] = utc_column()
 
+    @property
+    def sharing_open(self) -> bool:
+        """False while sharing is paused or after the pairing ended: nothing is shared or prompted then."""
+        return self.paused_at is None and self.ended_at is None
+
 
 class User(UserMixin, SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)

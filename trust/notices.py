@@ -66,8 +66,7 @@ def tell_partner(db, user, *, kind: str, url: str, now, detail: str = ""):
     """Leave a notice for `user`'s partner, if they have joined."""
     from .accounts import partner_of
 
-    couple = db.get(Couple, user.couple_id)
-    if couple.paused_at is not None or couple.ended_at is not None:
+    if not db.get(Couple, user.couple_id).sharing_open:
         return  # nothing is shared while paused or after the end
     partner = partner_of(user)
     if partner is not None:
