@@ -36,7 +36,7 @@ from .models import (
     TogetherEntry,
     User,
 )
-from .photos import photo_path, store_photos
+from .photos import MAX_PIXELS, photo_path, store_photos
 from .scoping import scoped
 from .security import issue_reset_code, log_event, recent_auth_required
 
@@ -70,11 +70,8 @@ class ExportError(ValueError):
 
 
 def plain(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    """JSON-ready: dates and datetimes (a datetime is a date) as ISO 8601 text."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def pick(row, fields) -> dict:
@@ -311,7 +308,7 @@ def check_clean_jpeg(name: str, raw: bytes):
         image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ExportError(f"{name} is not a readable photo") from None
-    if image.format != "JPEG" or image.getexif() or image.width * image.height > 40_000_000:
+    if image.format != "JPEG" or image.getexif() or image.width * image.height > MAX_PIXELS:
         raise ExportError(f"{name} is not a clean JPEG")
 
 
